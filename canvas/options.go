@@ -15,6 +15,13 @@ type Options struct {
 	// LinkError are errbacks applied with the failed task's id after a
 	// final failure ("link_error").
 	LinkError []*Signature
+	// SingleLink and SingleLinkError record the wire form only: the
+	// wire form wrote link (link_error) as one signature instead of a
+	// list of one, and emitting writes it the same way again. They have
+	// no meaning for execution, are ignored when len(Link) (len(LinkError))
+	// is not 1, and Signature.Equal ignores them.
+	SingleLink      bool
+	SingleLinkError bool
 	// Countdown delays the dispatch, in seconds: int64 or float64; nil
 	// when unset.
 	Countdown any

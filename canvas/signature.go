@@ -47,4 +47,18 @@ type Signature struct {
 	It []any
 	// N is the chunk size of a chunks.
 	N int64
+
+	// HeaderGroup is set on a chord whose wire form wrote the header as a
+	// group signature (as Celery does once a chord is frozen) rather than
+	// as a list: it keeps that group's own task name, args, kwargs,
+	// options and immutable flag so that they round-trip. Its Tasks is
+	// always empty: the header's members are the chord's Tasks. Nil when
+	// the header is a plain list of signatures (an unfrozen Celery chord,
+	// and the builders' default). Celery itself drops these attributes when
+	// it reads a chord; Fugue keeps them for whoever wants them.
+	HeaderGroup *Signature
+
+	// err is the first error a builder met, such as an argument that is
+	// not a value; Validate and MarshalJSON report it.
+	err *Error
 }

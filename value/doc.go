@@ -17,4 +17,16 @@
 // JSON decoding keeps the distinction Python makes: `4` is an int64 and `4.0`
 // a float64, and encoding writes a float64 that has no fraction as `4.0` so
 // that it reads back as a float in any language.
+//
+// The functions of this package:
+//
+//	DecodeJSON, NewDecoder   JSON -> value, keeping int/float apart
+//	AppendJSON, MarshalJSON  value -> JSON, deterministic, Python-compatible
+//	Normalize                Go value -> value (int, float32, []string, ...)
+//	Check                    is this a value tree?
+//	Equal, Clone             type-strict deep equality, deep copy
+//	TypeName                 Python's name of a value's type (int, str, ...)
+//
+// Errors about a part of a tree are *PathError values whose Path says where
+// (`[2].name`).
 package value

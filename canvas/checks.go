@@ -1,0 +1,110 @@
+package canvas
+
+import "strconv"
+
+// The checks below are shared by the parser (on wire values) and by
+// Validate (on the typed fields, which hold the same value types), so
+// that both accept exactly the same canvases. Each returns "" when v is
+// fine, else the message for an *Error.
+
+// checkSeconds accepts a number of seconds >= 0 (countdown, time limits).
+func checkSeconds(v any) string {
+	switch x := v.(type) {
+	case int64:
+		if x < 0 {
+			return "must be at least 0"
+		}
+	case float64:
+		if x < 0 {
+			return "must be at least 0"
+		}
+	default:
+		return "expected a number"
+	}
+	return ""
+}
+
+// checkExpires accepts a number of seconds (of any sign: a past expiry
+// expires the task at once) or an ISO 8601 time.
+func checkExpires(v any) string {
+	switch x := v.(type) {
+	case int64, float64:
+		return ""
+	case string:
+		return checkISO(x)
+	default:
+		return "expected a number or an ISO 8601 time"
+	}
+}
+
+// checkISO accepts an ISO 8601 time.
+func checkISO(s string) string {
+	if _, ok := parseISOTime(s); !ok {
+		return "invalid ISO 8601 time " + quote(s)
+	}
+	return ""
+}
+
+// checkMaxRetries accepts an integer >= 0 (null is handled by the caller:
+// it means unlimited).
+func checkMaxRetries(v any) string {
+	x, ok := v.(int64)
+	if !ok {
+		return "expected an integer or null"
+	}
+	if x < 0 {
+		return "must be at least 0"
+	}
+	return ""
+}
+
+// checkRetryBackoff accepts a bool or a factor in seconds >= 0.
+func checkRetryBackoff(v any) string {
+	switch v.(type) {
+	case bool:
+		return ""
+	case int64, float64:
+		return checkSeconds(v)
+	default:
+		return "expected a bool or a number"
+	}
+}
+
+// checkPriority accepts an integer between 0 and 255 (AMQP's range; Redis
+// uses 0-9 of it).
+func checkPriority(v any) string {
+	x, ok := v.(int64)
+	if !ok {
+		return "expected an integer"
+	}
+	if x < 0 || x > 255 {
+		return "must be between 0 and 255"
+	}
+	return ""
+}
+
+// checkChunkSize accepts an integer >= 1.
+func checkChunkSize(n int64) string {
+	if n < 1 {
+		return "must be at least 1"
+	}
+	return ""
+}
+
+// quote quotes s for a message, shortening a long one.
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:61] + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// checkPlainTaskName refuses, for a plain task, a name that the wire form
+// reads as a composite when subtask_type is null ("celery.chain", ...):
+// such a task could not round-trip.
+func checkPlainTaskName(task string) string {
+	if k := kindByTask(task); k != KindTask {
+		return "reserved for a " + k.String()
+	}
+	return ""
+}

@@ -1,0 +1,73 @@
+package canvas
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/fugue-run/fugue/value"
+)
+
+// FuzzParseJSON: ParseJSON never panics, and whatever it accepts must
+// validate, emit, and parse back to an equal tree with the same JSON
+// (accept-then-crash is a bug).
+func FuzzParseJSON(f *testing.F) {
+	// Every conformance case canvas is a seed.
+	if data, err := os.ReadFile("testdata/cases.jsonl"); err == nil {
+		d := value.NewDecoder(bytes.NewReader(data))
+		for {
+			v, err := d.Decode()
+			if err != nil {
+				break
+			}
+			if m, ok := v.(map[string]any); ok {
+				if b, err := value.MarshalJSON(m["canvas"]); err == nil {
+					f.Add(b)
+				}
+			}
+		}
+	}
+	for _, s := range []string{
+		`{"task": "t", "options": {"link": {"task": "l"}, "max_retries": null, "eta": "2024-01-01T00:00:00Z", "expires": 1.5, "x": [1.0]}}`,
+		`{"task": "celery.chord", "kwargs": {"header": {"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}]}, "options": {"task_id": "g"}}, "body": {"task": "b"}}}`,
+		`{"task": "celery.map", "kwargs": {"task": "t", "it": [1]}}`,
+		`{"task": "x", "subtask_type": "chunks", "kwargs": {"task": {"task": "t"}, "it": [[1]], "n": 1, "k": 2}}`,
+		`{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "2024-01-01"}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseJSON(data, Limits{MaxDepth: 16, MaxNodes: 1000})
+		if err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("error is a %T, not an *Error: %v", err, err)
+			}
+			return
+		}
+		if err := s.Validate(Limits{MaxDepth: 16, MaxNodes: 1000}); err != nil {
+			t.Fatalf("accepted but Validate refuses: %v", err)
+		}
+		b, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatalf("accepted but MarshalJSON fails: %v", err)
+		}
+		s2, err := ParseJSON(b, Limits{MaxDepth: 16, MaxNodes: 1000})
+		if err != nil {
+			t.Fatalf("emitted JSON refused: %v\n%s", err, b)
+		}
+		if !s.Equal(s2) {
+			t.Fatalf("Parse(Emit(s)) != s\n%s", b)
+		}
+		b2, err := s2.MarshalJSON()
+		if err != nil || string(b2) != string(b) {
+			t.Fatalf("emit not stable: %v\n%s\n%s", err, b, b2)
+		}
+		s3, err := FromValue(s.Value(), Limits{MaxDepth: 16, MaxNodes: 1000})
+		if err != nil || !s.Equal(s3) {
+			t.Fatalf("FromValue(Value()) differs: %v", err)
+		}
+		if c := s.Clone(); !c.Equal(s) {
+			t.Fatal("Clone differs")
+		}
+	})
+}

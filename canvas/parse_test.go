@@ -1,0 +1,288 @@
+package canvas
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/fugue-run/fugue/value"
+)
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	add := `{"task": "tasks.add", "args": [1, 1]}`
+	tests := []struct {
+		name, in, want string
+	}{
+		{"not a dict", `[1]`, "canvas: expected a dict"},
+		{"bad JSON", `{"task": }`, "canvas: invalid JSON at byte 10: invalid character '}' looking for beginning of value"},
+		{"trailing", `{"task": "t"} {}`, "canvas: invalid JSON: data after the value at byte 14"},
+		{"int overflow", `{"task": "t", "args": [1, 99999999999999999999]}`, "args[1]: integer 99999999999999999999 overflows int64"},
+		{"task missing", `{"args": []}`, "task: missing"},
+		{"task null", `{"task": null}`, "task: missing"},
+		{"task not a string", `{"task": 5}`, "task: expected a string"},
+		{"task empty", `{"task": ""}`, "task: must not be empty"},
+		{"unknown subtask_type", `{"task": "t", "subtask_type": "foo"}`, `subtask_type: unknown "foo"`},
+		{"subtask_type type", `{"task": "t", "subtask_type": 1}`, "subtask_type: expected a string or null"},
+		{"args not a list", `{"task": "t", "args": {}}`, "args: expected a list"},
+		{"kwargs not a dict", `{"task": "t", "kwargs": []}`, "kwargs: expected a dict"},
+		{"options not a dict", `{"task": "t", "options": "x"}`, "options: expected a dict"},
+		{"immutable not a bool", `{"task": "t", "immutable": 1}`, "immutable: expected a bool"},
+		{"nested args", `{"task": "celery.chain", "subtask_type": "chain", "kwargs": {"tasks": [` + add + `, ` + add + `, {"task": "t", "args": "x"}]}}`, "kwargs.tasks[2].args: expected a list"},
+		{"chain without tasks", `{"task": "celery.chain", "subtask_type": "chain"}`, "kwargs.tasks: missing"},
+		{"chain tasks not a list", `{"task": "celery.chain", "kwargs": {"tasks": {}}}`, "kwargs.tasks: expected a list"},
+		{"group member not a dict", `{"task": "celery.group", "kwargs": {"tasks": [1]}}`, "kwargs.tasks[0]: expected a dict"},
+		{"chord without body", `{"task": "celery.chord", "subtask_type": "chord", "kwargs": {"header": [` + add + `], "kwargs": {}}}`, "kwargs.body: chord without a body"},
+		{"chord null body", `{"task": "celery.chord", "kwargs": {"header": [], "body": null}}`, "kwargs.body: chord without a body"},
+		{"chord without header", `{"task": "celery.chord", "kwargs": {"body": ` + add + `}}`, "kwargs.header: missing"},
+		{"chord header a task", `{"task": "celery.chord", "kwargs": {"header": ` + add + `, "body": ` + add + `}}`, "kwargs.header: expected a group or a list of signatures"},
+		{"chord header scalar", `{"task": "celery.chord", "kwargs": {"header": 3, "body": ` + add + `}}`, "kwargs.header: expected a group or a list of signatures"},
+		{"chord group header member", `{"task": "celery.chord", "kwargs": {"header": {"task": "celery.group", "kwargs": {"tasks": [{"args": []}]}}, "body": ` + add + `}}`, "kwargs.header.kwargs.tasks[0].task: missing"},
+		{"chord list header member", `{"task": "celery.chord", "kwargs": {"header": [` + add + `, {"task": 1}], "body": ` + add + `}}`, "kwargs.header[1].task: expected a string"},
+		{"chord kwargs", `{"task": "celery.chord", "kwargs": {"header": [], "body": ` + add + `, "kwargs": []}}`, "kwargs.kwargs: expected a dict"},
+		{"chord body", `{"task": "celery.chord", "kwargs": {"header": [], "body": {"task": "t", "options": {"countdown": -1}}}}`, "kwargs.body.options.countdown: must be at least 0"},
+		{"map without task", `{"task": "celery.map", "kwargs": {"it": []}}`, "kwargs.task: missing"},
+		{"map task type", `{"task": "celery.map", "kwargs": {"task": 1, "it": []}}`, "kwargs.task: expected a signature"},
+		{"map task reserved", `{"task": "celery.map", "kwargs": {"task": "celery.group", "it": []}}`, "kwargs.task: reserved for a group"},
+		{"map without it", `{"task": "celery.map", "kwargs": {"task": ` + add + `}}`, "kwargs.it: missing"},
+		{"map it not a list", `{"task": "celery.map", "kwargs": {"task": ` + add + `, "it": 3}}`, "kwargs.it: expected a list"},
+		{"starmap element", `{"task": "celery.starmap", "kwargs": {"task": ` + add + `, "it": [[1], 2]}}`, "kwargs.it[1]: expected a list"},
+		{"chunks element", `{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": [[1], "x"], "n": 1}}`, "kwargs.it[1]: expected a list"},
+		{"chunks without n", `{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": []}}`, "kwargs.n: missing"},
+		{"chunks n zero", `{"task": "celery.chunks", "subtask_type": "chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 0}}`, "kwargs.n: must be at least 1"},
+		{"chunks n float", `{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 2.0}}`, "kwargs.n: expected an integer"},
+		{"countdown type", `{"task": "t", "options": {"countdown": "1"}}`, "options.countdown: expected a number"},
+		{"countdown negative", `{"task": "t", "options": {"countdown": -0.5}}`, "options.countdown: must be at least 0"},
+		{"eta type", `{"task": "t", "options": {"eta": 5}}`, "options.eta: expected an ISO 8601 time"},
+		{"eta invalid", `{"task": "t", "options": {"eta": "tomorrow"}}`, `options.eta: invalid ISO 8601 time "tomorrow"`},
+		{"eta kombu invalid", `{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "x"}}}`, `options.eta: invalid ISO 8601 time "x"`},
+		{"expires type", `{"task": "t", "options": {"expires": true}}`, "options.expires: expected a number or an ISO 8601 time"},
+		{"expires invalid", `{"task": "t", "options": {"expires": "2024-13-01T00:00:00"}}`, `options.expires: invalid ISO 8601 time "2024-13-01T00:00:00"`},
+		{"max_retries type", `{"task": "t", "options": {"max_retries": 1.0}}`, "options.max_retries: expected an integer or null"},
+		{"max_retries negative", `{"task": "t", "options": {"max_retries": -1}}`, "options.max_retries: must be at least 0"},
+		{"retry_backoff type", `{"task": "t", "options": {"retry_backoff": "x"}}`, "options.retry_backoff: expected a bool or a number"},
+		{"time_limit type", `{"task": "t", "options": {"time_limit": []}}`, "options.time_limit: expected a number"},
+		{"soft_time_limit negative", `{"task": "t", "options": {"soft_time_limit": -1}}`, "options.soft_time_limit: must be at least 0"},
+		{"priority type", `{"task": "t", "options": {"priority": 1.5}}`, "options.priority: expected an integer"},
+		{"priority range", `{"task": "t", "options": {"priority": 256}}`, "options.priority: must be between 0 and 255"},
+		{"queue type", `{"task": "t", "options": {"queue": 1}}`, "options.queue: expected a string"},
+		{"task_id type", `{"task": "t", "options": {"task_id": 1}}`, "options.task_id: expected a string"},
+		{"link type", `{"task": "t", "options": {"link": "x"}}`, "options.link: expected a signature or a list of signatures"},
+		{"link single", `{"task": "t", "options": {"link": {"args": []}}}`, "options.link.task: missing"},
+		{"link list", `{"task": "t", "options": {"link_error": [` + add + `, {"task": "e", "args": 1}]}}`, "options.link_error[1].args: expected a list"},
+		{"too large", `{"task": "` + strings.Repeat("x", 100) + `"}`, "canvas: 112 bytes exceeds the limit of 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := ParseJSON([]byte(tt.in), Limits{MaxBytes: 100 + lim(tt.name)})
+			if err == nil {
+				t.Fatalf("accepted: %#v", s)
+			}
+			if err.Error() != tt.want {
+				t.Fatalf("error\n got %s\nwant %s", err, tt.want)
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("not an *Error: %T", err)
+			}
+		})
+	}
+}
+
+// lim gives the "too large" case its limit; others get plenty.
+func lim(name string) int {
+	if name == "too large" {
+		return 0
+	}
+	return 1 << 20
+}
+
+func TestParseLimits(t *testing.T) {
+	t.Parallel()
+	nest := func(depth int) string {
+		s := `{"task": "t"}`
+		for range depth - 1 {
+			s = `{"task": "celery.chain", "kwargs": {"tasks": [` + s + `]}}`
+		}
+		return s
+	}
+	if _, err := ParseJSON([]byte(nest(3)), Limits{MaxDepth: 3}); err != nil {
+		t.Fatalf("depth 3 refused: %v", err)
+	}
+	_, err := ParseJSON([]byte(nest(4)), Limits{MaxDepth: 3})
+	if err == nil || err.Error() != "kwargs.tasks[0].kwargs.tasks[0].kwargs.tasks[0]: nesting depth 4 exceeds the limit of 3" || !errors.Is(err, ErrLimit) {
+		t.Fatalf("depth error: %v", err)
+	}
+	_, err = ParseJSON([]byte(nest(65)), Limits{})
+	if err == nil || !strings.HasSuffix(err.Error(), "nesting depth 65 exceeds the limit of 64") {
+		t.Fatalf("default depth: %v", err)
+	}
+	group := `{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}, {"task": "b", "options": {"link": {"task": "c"}}}]}}`
+	if _, err := ParseJSON([]byte(group), Limits{MaxNodes: 4}); err != nil {
+		t.Fatalf("4 nodes refused: %v", err)
+	}
+	_, err = ParseJSON([]byte(group), Limits{MaxNodes: 3})
+	if err == nil || err.Error() != "kwargs.tasks[1].options.link: signature count exceeds the limit of 3" || !errors.Is(err, ErrLimit) {
+		t.Fatalf("nodes error: %v", err)
+	}
+	big := make([]byte, 20000000)
+	_, err = ParseJSON(big, Limits{})
+	if err == nil || err.Error() != "canvas: 20000000 bytes exceeds the limit of 16777216" || !errors.Is(err, ErrLimit) {
+		t.Fatalf("bytes error: %v", err)
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	t.Parallel()
+	s, err := ParseJSON([]byte(`{"task": "tasks.add", "chord_size": 3, "whatever": [1]}`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Signature{Kind: KindTask, Task: "tasks.add"}
+	if !s.Equal(want) {
+		t.Fatalf("got %#v", s)
+	}
+	got := s.Value()
+	wantV := map[string]any{"task": "tasks.add", "args": []any{}, "kwargs": map[string]any{}, "options": map[string]any{}, "subtask_type": nil, "immutable": false}
+	if !value.Equal(any(got), any(wantV)) {
+		t.Fatalf("Value() = %#v", got)
+	}
+}
+
+func TestParseKinds(t *testing.T) {
+	t.Parallel()
+	add := `{"task": "tasks.add"}`
+	tests := []struct {
+		in   string
+		kind Kind
+	}{
+		{`{"task": "celery.chain", "kwargs": {"tasks": []}}`, KindChain},
+		{`{"task": "x", "subtask_type": "chain", "kwargs": {"tasks": []}}`, KindChain},
+		{`{"task": "celery.group", "subtask_type": "", "kwargs": {"tasks": []}}`, KindGroup},
+		{`{"task": "celery.chord", "kwargs": {"header": [], "body": ` + add + `}}`, KindChord},
+		{`{"task": "celery.map", "kwargs": {"task": ` + add + `, "it": []}}`, KindMap},
+		{`{"task": "x", "subtask_type": "xmap", "kwargs": {"task": ` + add + `, "it": []}}`, KindMap},
+		{`{"task": "celery.starmap", "subtask_type": "xstarmap", "kwargs": {"task": ` + add + `, "it": []}}`, KindStarmap},
+		{`{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 3}}`, KindChunks},
+		{`{"task": "celery.add"}`, KindTask},
+	}
+	for _, tt := range tests {
+		s, err := ParseJSON([]byte(tt.in), Limits{})
+		if err != nil {
+			t.Errorf("%s: %v", tt.in, err)
+			continue
+		}
+		if s.Kind != tt.kind {
+			t.Errorf("%s: kind %v, want %v", tt.in, s.Kind, tt.kind)
+		}
+		b, err := s.MarshalJSON()
+		if err != nil {
+			t.Errorf("%s: MarshalJSON: %v", tt.in, err)
+			continue
+		}
+		s2, err := ParseJSON(b, Limits{})
+		if err != nil || !s.Equal(s2) {
+			t.Errorf("%s: round trip via %s: %v", tt.in, b, err)
+		}
+	}
+}
+
+func TestParseStructure(t *testing.T) {
+	t.Parallel()
+	in := `{"task": "celery.chord", "subtask_type": "chord", "args": [1],
+	  "kwargs": {"header": {"task": "celery.group", "subtask_type": "group", "args": [], "kwargs": {"tasks": [
+	      {"task": "tasks.add", "args": [1, 2.0]}, {"task": "tasks.add", "args": [3, 4]}]},
+	    "options": {"task_id": "g1"}, "immutable": false},
+	    "body": {"task": "tasks.xsum", "immutable": true},
+	    "kwargs": {"k": 1}, "ignored": true},
+	  "options": {"task_id": "c1", "countdown": 1.5, "expires": 10, "max_retries": null, "priority": 3,
+	    "link": {"task": "tasks.cb"}, "link_error": [{"task": "tasks.eb"}], "custom": {"a": [1]}}}`
+	s, err := ParseJSON([]byte(in), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Kind != KindChord || len(s.Tasks) != 2 || s.HeaderGroup == nil || s.HeaderGroup.Options.TaskID != "g1" || len(s.HeaderGroup.Tasks) != 0 {
+		t.Fatalf("header: %#v", s)
+	}
+	if !value.Equal(s.Tasks[0].Args, []any{int64(1), 2.0}) {
+		t.Fatalf("args types: %#v", s.Tasks[0].Args)
+	}
+	if s.Body.Task != "tasks.xsum" || !s.Body.Immutable {
+		t.Fatalf("body: %#v", s.Body)
+	}
+	if !value.Equal(s.Kwargs, map[string]any{"k": int64(1)}) || !value.Equal(s.Args, []any{int64(1)}) {
+		t.Fatalf("kwargs/args: %#v %#v", s.Kwargs, s.Args)
+	}
+	o := s.Options
+	if o.TaskID != "c1" || o.Countdown != 1.5 || o.Expires != int64(10) || !o.MaxRetriesUnlimited || o.MaxRetries != nil || o.Priority != int64(3) {
+		t.Fatalf("options: %#v", o)
+	}
+	if len(o.Link) != 1 || !o.SingleLink || o.Link[0].Task != "tasks.cb" || len(o.LinkError) != 1 || o.SingleLinkError {
+		t.Fatalf("links: %#v", o)
+	}
+	if !value.Equal(o.Extra, map[string]any{"custom": map[string]any{"a": []any{int64(1)}}}) {
+		t.Fatalf("extra: %#v", o.Extra)
+	}
+	// Emitting keeps the forms: a group header, a single link, a list
+	// errback, max_retries null; the unknown chord kwargs key is gone.
+	got, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"args":[1],"immutable":false,"kwargs":{"body":{"args":[],"immutable":true,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.xsum"},` +
+		`"header":{"args":[],"immutable":false,"kwargs":{"tasks":[{"args":[1,2.0],"immutable":false,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.add"},` +
+		`{"args":[3,4],"immutable":false,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.add"}]},"options":{"task_id":"g1"},"subtask_type":"group","task":"celery.group"},` +
+		`"kwargs":{"k":1}},"options":{"countdown":1.5,"custom":{"a":[1]},"expires":10,` +
+		`"link":{"args":[],"immutable":false,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.cb"},` +
+		`"link_error":[{"args":[],"immutable":false,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.eb"}],` +
+		`"max_retries":null,"priority":3,"task_id":"c1"},"subtask_type":"chord","task":"celery.chord"}`
+	if string(got) != want {
+		t.Fatalf("MarshalJSON\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestParseLenient(t *testing.T) {
+	t.Parallel()
+	in := `{"task": "celery.map", "args": null, "kwargs": {"task": "tasks.double", "it": [1, 2], "extra": 1},
+	  "options": {"queue": null, "countdown": null, "eta": {"__type__": "datetime", "__value__": "2024-05-01T10:00:00+02:00"},
+	    "expires": "2024-05-01 12:00:00", "link": null}, "immutable": null}`
+	s, err := ParseJSON([]byte(in), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Inner == nil || s.Inner.Task != "tasks.double" || s.Inner.Kind != KindTask {
+		t.Fatalf("inner: %#v", s.Inner)
+	}
+	if s.Options.Queue != "" || s.Options.Countdown != nil || s.Options.Link != nil || s.Options.ETA != "2024-05-01T10:00:00+02:00" {
+		t.Fatalf("options: %#v", s.Options)
+	}
+	if !value.Equal(s.Kwargs, map[string]any{"extra": int64(1)}) {
+		t.Fatalf("kwargs: %#v", s.Kwargs)
+	}
+	b, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"args":[],"immutable":false,"kwargs":{"extra":1,"it":[1,2],"task":{"args":[],"immutable":false,"kwargs":{},"options":{},"subtask_type":null,"task":"tasks.double"}},` +
+		`"options":{"eta":"2024-05-01T10:00:00+02:00","expires":"2024-05-01 12:00:00"},"subtask_type":null,"task":"celery.map"}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+}
+
+func TestFromValueNormalizes(t *testing.T) {
+	t.Parallel()
+	in := map[string]any{"task": "tasks.add", "args": []int{1, 2}, "options": map[string]any{"countdown": 3}}
+	s, err := FromValue(in, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !value.Equal(s.Args, []any{int64(1), int64(2)}) || s.Options.Countdown != int64(3) {
+		t.Fatalf("got %#v", s)
+	}
+	_, err = FromValue(map[string]any{"task": "t", "args": []any{make(chan int)}}, Limits{})
+	if err == nil || err.Error() != "args[0]: unsupported type chan int" {
+		t.Fatalf("error: %v", err)
+	}
+}
