@@ -116,6 +116,8 @@ type TaskProgress struct {
 // "revoked" for a revoke request, "expired" for a task past its expiry.
 type TaskRevoked struct {
 	Reason string
+	// Attempt is the attempt a worker found expired; 0 from the engine.
+	Attempt int32
 }
 
 // RevokeRequested asks to revoke a workflow (Task "" in the envelope) or one

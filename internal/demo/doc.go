@@ -1,0 +1,35 @@
+// Package demo holds the demo tasks that cmd/worker and engine dev
+// register: tasks.add, tasks.mul, tasks.xsum, tasks.tsum, tasks.identity,
+// tasks.echo, tasks.fail, tasks.sleep, tasks.retry_once, tasks.progress
+// and tasks.record_error (see spec/interface.md). They behave like the
+// Python functions of Celery's integration tests, to the message of the
+// exceptions they raise:
+//
+//   - Numbers keep Python's types: int op int is an int, anything with a
+//     float is a float, and a bool counts as an int (add(True, 1) is 2).
+//   - add concatenates two strings, two lists or two bytes; mul repeats a
+//     string, list or bytes by an int. Mismatched types fail with
+//     Python's TypeError: unsupported operand type(s) for +: 'int' and
+//     'str'; can only concatenate str (not "int") to str; can't multiply
+//     sequence by non-int of type 'float'.
+//   - Arguments bind as in Python: add(1) fails with TypeError add()
+//     missing 1 required positional argument: 'y'.
+//   - sum (tsum, xsum) follows CPython 3.12, whose float sum is
+//     compensated (sum([0.1]*10) is 1.0).
+//   - Iterating a dict yields its keys in sorted order, since values keep
+//     no insertion order.
+//
+// Where Go cannot follow Python:
+//
+//   - Python ints are unbounded and ours are int64: a result outside its
+//     range fails with OverflowError "integer result out of range for
+//     int64: 9223372036854775807 + 1".
+//   - A float result of ±Inf or NaN (mul(1e308, 10)) fails with
+//     EncodeError: JSON cannot carry it.
+//   - A string, list or bytes repeated beyond 16 Mi elements fails with
+//     MemoryError.
+//
+// tasks.progress counts steps from 1 to steps and does not pause between
+// them. tasks.sleep watches its context: a revoke or time limit ends it
+// at once.
+package demo

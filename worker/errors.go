@@ -1,0 +1,101 @@
+package worker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/fugue-run/fugue/internal/pyrepr"
+)
+
+// DefaultCountdown, passed to Retry, asks for the task's default delay:
+// exponential backoff when the task was registered with RetryBackoff,
+// otherwise its DefaultRetryDelay (3 minutes, as in Celery).
+const DefaultCountdown time.Duration = -1
+
+// RetryError is returned by a task that asks to run again later (Celery's
+// self.retry). Build it with Retry.
+type RetryError struct {
+	// Countdown is how long to wait before the next attempt; negative means
+	// the task's default (see DefaultCountdown).
+	Countdown time.Duration
+	// Cause is why the task retries; nil when it gave none. Once the task
+	// has no retries left, it fails with Cause (or, when Cause is nil,
+	// with MaxRetriesExceededError), as Celery does.
+	Cause error
+}
+
+// Retry returns a *RetryError: the task asks to be run again after
+// countdown (DefaultCountdown for the task's default) because of cause,
+// which may be nil. Return it from the task function:
+//
+//	return nil, worker.Retry(10*time.Second, err)
+func Retry(countdown time.Duration, cause error) error {
+	return &RetryError{Countdown: countdown, Cause: cause}
+}
+
+// Error describes the retry request.
+func (e *RetryError) Error() string {
+	if e.Cause == nil {
+		return "worker: retry in " + e.Countdown.String()
+	}
+	return "worker: retry in " + e.Countdown.String() + ": " + e.Cause.Error()
+}
+
+// Unwrap returns the cause.
+func (e *RetryError) Unwrap() error { return e.Cause }
+
+// TaskError is a failure with a Python-style exception type, such as
+// ExpectedException('Task expected to fail'). A task returns one (see
+// Fail) to fail with that type; any other error fails with type "Error".
+// A TaskError anywhere in an error's chain (errors.As) sets the type.
+type TaskError struct {
+	// Type is the exception class name: "ValueError", "ExpectedException".
+	Type string
+	// Message is the exception's message (Python's str(exc)).
+	Message string
+	// Traceback is optional detail, such as a stack.
+	Traceback string
+}
+
+// Fail returns a *TaskError of type typ with message: the task fails for
+// good with that exception, without retrying.
+func Fail(typ, message string) error {
+	return &TaskError{Type: typ, Message: message}
+}
+
+// Failf is Fail with a formatted message.
+func Failf(typ, format string, args ...any) error {
+	return &TaskError{Type: typ, Message: fmt.Sprintf(format, args...)}
+}
+
+// Error renders the error as the last line of a Python traceback:
+// "ValueError: bad value".
+func (e *TaskError) Error() string {
+	if e.Message == "" {
+		return e.Type
+	}
+	return e.Type + ": " + e.Message
+}
+
+// Revoked returns the error to cancel a running task's context with when
+// it is revoked (context.WithCancelCause): Execute then fails the task
+// with TaskRevokedError and reason as its message, as Celery does. Celery's
+// reasons are "revoked", "terminated" and "expired".
+func Revoked(reason string) error {
+	return &TaskError{Type: "TaskRevokedError", Message: reason}
+}
+
+// TimeLimitExceeded returns the error for a hard time limit of limit:
+// TimeLimitExceeded with the limit in seconds as its message ("10.0"), as
+// Celery's TimeLimitExceeded(10.0). Execute uses it for Request.TimeLimit;
+// a caller that enforces a limit itself can cancel with it.
+func TimeLimitExceeded(limit time.Duration) error {
+	return &TaskError{Type: "TimeLimitExceeded", Message: pyrepr.Float(limit.Seconds())}
+}
+
+// softTimeLimitExceeded is the cause a task's context is cancelled with
+// when its soft time limit passes. Celery's message is empty; ours names
+// the limit.
+func softTimeLimitExceeded(limit time.Duration) error {
+	return &TaskError{Type: "SoftTimeLimitExceeded", Message: pyrepr.Float(limit.Seconds())}
+}

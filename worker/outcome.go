@@ -1,0 +1,64 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/pyrepr"
+)
+
+// OutcomeKind says how an attempt ended.
+type OutcomeKind uint8
+
+// The ways an attempt ends.
+const (
+	// Succeeded: Outcome.Result holds the result.
+	Succeeded OutcomeKind = iota + 1
+	// Failed: Outcome.Failure says why; the task will not be retried.
+	Failed
+	// Retrying: the task asked to run again after Outcome.Countdown
+	// seconds; Outcome.Failure is why.
+	Retrying
+)
+
+// String returns "succeeded", "failed" or "retrying".
+func (k OutcomeKind) String() string {
+	switch k {
+	case Succeeded:
+		return "succeeded"
+	case Failed:
+		return "failed"
+	case Retrying:
+		return "retrying"
+	}
+	return fmt.Sprintf("OutcomeKind(%d)", uint8(k))
+}
+
+// Outcome is how one attempt of a task ended. It maps onto one event:
+// TaskSucceeded, TaskFailed or TaskRetrying.
+type Outcome struct {
+	Kind OutcomeKind
+	// Result is the task's result (Succeeded), a value (see package value).
+	Result any
+	// Failure is why the attempt failed (Failed) or is retried (Retrying).
+	Failure events.Failure
+	// Countdown is the delay before the next attempt, in seconds
+	// (Retrying).
+	Countdown float64
+}
+
+// String describes the outcome for logs and test failures, the result in
+// Python's repr (so 4 and 4.0 differ).
+func (o Outcome) String() string {
+	switch o.Kind {
+	case Succeeded:
+		return "succeeded: " + pyrepr.Value(o.Result)
+	case Failed:
+		return fmt.Sprintf("failed: %s: %s", o.Failure.Type, o.Failure.Message)
+	case Retrying:
+		return fmt.Sprintf("retrying in %gs: %s: %s", o.Countdown, o.Failure.Type, o.Failure.Message)
+	}
+	return o.Kind.String()
+}
+
+func failed(f events.Failure) Outcome { return Outcome{Kind: Failed, Failure: f} }
