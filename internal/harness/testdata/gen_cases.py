@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Writes fugue.jsonl: Fugue's own canvas conformance cases, in the form of
+../shared/conformance/cases.jsonl (run.py reads them too). The canvases are
+Celery's JSON wire form; the expectations follow spec/canvas-json.md.
+Run: python3 gen_cases.py > fugue.jsonl
+"""
+import json
+
+
+def sig(task, *args, kwargs=None, options=None, immutable=False, subtask_type=None):
+    return {"task": task, "args": list(args), "kwargs": kwargs or {}, "options": options or {},
+            "subtask_type": subtask_type, "immutable": immutable}
+
+
+def s(task, *args, **kw):
+    return sig("tasks." + task, *args, **kw)
+
+
+def si(task, *args, **kw):
+    return sig("tasks." + task, *args, immutable=True, **kw)
+
+
+def chain(*tasks, options=None, args=()):
+    return sig("celery.chain", *args, kwargs={"tasks": list(tasks)}, options=options, subtask_type="chain")
+
+
+def group(*tasks, options=None, args=()):
+    return sig("celery.group", *args, kwargs={"tasks": list(tasks)}, options=options, subtask_type="group")
+
+
+def chord(header, body, options=None, args=()):
+    return sig("celery.chord", *args, kwargs={"header": list(header), "body": body, "kwargs": {}},
+               options=options, subtask_type="chord")
+
+
+def xmap(task, it):
+    return sig("celery.map", kwargs={"task": task, "it": it}, subtask_type="xmap")
+
+
+def starmap(task, it):
+    return sig("celery.starmap", kwargs={"task": task, "it": it}, subtask_type="xstarmap")
+
+
+def chunks(task, it, n):
+    return sig("celery.chunks", kwargs={"task": task, "it": it, "n": n}, subtask_type="chunks")
+
+
+cases = []
+
+
+def case(name, canvas, **expect):
+    cases.append({"name": name, "canvas": canvas, "expect": expect})
+
+
+# Splicing, unrolling, upgrading.
+case("group in group is spliced in order",
+     group(s("identity", 1), group(s("identity", 2), s("identity", 3)), s("identity", 4)),
+     state="SUCCESS", result=[1, 2, 3, 4])
+case("group in chord header is spliced in order",
+     chord([s("identity", 1), group(s("identity", 2), s("identity", 3))], s("identity")),
+     state="SUCCESS", result=[1, 2, 3])
+case("one-member group in a chain is unrolled",
+     chain(s("add", 1, 1), group(s("add", 10)), s("mul", 2)),
+     state="SUCCESS", result=24)
+case("empty group in a chain is dropped",
+     chain(s("add", 1, 1), group(), s("mul", 3)),
+     state="SUCCESS", result=6)
+case("group then group is a chord with a group body",
+     chain(group(s("add", 1, 1), s("add", 2, 2)), group(s("identity"), s("xsum"))),
+     state="SUCCESS", result=[[2, 4], 6])
+case("result into a group reaches every member and a member chain's first task",
+     chain(s("add", 1, 1), group(s("add", 10), s("mul", 10), chain(s("add", 100), s("mul", 2)))),
+     state="SUCCESS", result=[12, 20, 204])
+case("chain inside a group keeps its list result as one element",
+     group(chain(s("identity", [1, 2])), s("identity", 3)),
+     state="SUCCESS", result=[[1, 2], 3])
+case("chord then task extends the body",
+     chain(chord([s("add", 1, 1), s("add", 2, 2)], s("tsum")), s("mul", 10)),
+     state="SUCCESS", result=60)
+case("chord with an empty header runs its body with []",
+     chord([], s("echo")),
+     state="SUCCESS", result={"args": [[]], "kwargs": {}})
+case("empty group succeeds with []", group(), state="SUCCESS", result=[])
+case("chord inside a chord header",
+     chord([chord([s("add", 1, 1), s("add", 2, 2)], s("tsum")), s("identity", 10)], s("tsum")),
+     state="SUCCESS", result=16)
+case("chord as a chord body",
+     chord([s("add", 1, 1), s("add", 2, 2)], chord([s("tsum"), s("xsum")], s("tsum"))),
+     state="SUCCESS", result=12)
+case("group of chords",
+     group(chord([s("add", 1, 1)], s("tsum")), chord([s("add", 2, 2), s("add", 3, 3)], s("tsum"))),
+     state="SUCCESS", result=[2, 10])
+case("chain of chords passes each result on",
+     chain(chord([s("add", 1, 1), s("add", 2, 2)], s("tsum")),
+           chord([s("add", 10), s("mul", 10)], s("tsum"))),
+     state="SUCCESS", result=76)
+case("chain args are partial args of its first task",
+     chain(s("add", 4), s("mul", 2), args=(6,)),
+     state="SUCCESS", result=20)
+case("group args reach every member",
+     group(s("add", 1), s("mul", 3), args=(5,)),
+     state="SUCCESS", result=[6, 15])
+case("immutable member of a receiving group ignores the input",
+     chain(s("add", 1, 1), group(si("identity", 7), s("identity"))),
+     state="SUCCESS", result=[7, 2])
+case("a result is prepended and the partial kwargs kept",
+     chain(s("echo", 1), s("echo", kwargs={"k": 1})),
+     state="SUCCESS", result={"args": [{"args": [1], "kwargs": {}}], "kwargs": {"k": 1}})
+
+# Types stay what they were.
+case("floats stay floats", chain(s("add", 1.5, 2.5), s("mul", 2)), state="SUCCESS", result=8.0)
+case("int and float make a float", s("add", 2, 2.0), state="SUCCESS", result=4.0)
+case("strings concatenate", s("add", "foo", "bar"), state="SUCCESS", result="foobar")
+case("lists concatenate", s("add", [1], [2, 3]), state="SUCCESS", result=[1, 2, 3])
+case("nested values pass through", s("identity", {"a": [1, 2.5, None, True, "x", {"b": []}]}),
+     state="SUCCESS", result={"a": [1, 2.5, None, True, "x", {"b": []}]})
+
+# Map, starmap, chunks.
+case("starmap over pairs", starmap(s("mul"), [[1, 2], [3, 4]]), state="SUCCESS", result=[2, 12])
+# Celery's xmap calls the task type, not the signature: partial args are
+# not applied, so add with one element is missing an argument.
+case("map ignores the inner signature's partial args", xmap(s("add", 10), [1]),
+     state="FAILURE", error_type="TypeError")
+case("map with one-argument task", xmap(s("identity"), [1, "a", [2]]), state="SUCCESS", result=[1, "a", [2]])
+case("chunks with a ragged tail", chunks(s("add"), [[i, i] for i in range(5)], 2),
+     state="SUCCESS", result=[[0, 2], [4, 6], [8]])
+case("chunks into a chord body",
+     chain(chunks(s("add"), [[i, i] for i in range(4)], 2), s("xsum")),
+     state="SUCCESS", result=12)
+
+# Failures.
+case("group fails with its first failed member's error",
+     group(s("add", 1, 1), s("fail"), s("fail", 2)),
+     state="FAILURE", error_type="ExpectedException")
+case("chord error names the first failed member in header order",
+     chord([s("add", 1, 1), s("fail"), s("fail", 2)], s("tsum")),
+     state="FAILURE", error_type="ChordError",
+     error_contains="raised ExpectedException('Task expected to fail')")
+case("a failed chord's body never runs",
+     chord([s("fail")], s("tsum")),
+     state="FAILURE", error_type="ChordError",
+     task={"name": "tasks.tsum", "state": "FAILURE"})
+case("chain after a failed chord stops",
+     chain(chord([s("fail")], s("tsum")), s("add", 1)),
+     state="FAILURE", error_type="ChordError")
+case("not registered fails that task",
+     s("nope", 1), state="FAILURE", error_type="NotRegistered")
+case("map of an unknown task fails",
+     xmap(s("nope"), [1]), state="FAILURE", error_type="NotRegistered")
+case("type errors fail like Python",
+     s("add", 1, "a"), state="FAILURE", error_type="TypeError")
+
+# Callbacks and errbacks.
+case("link list runs every callback with the result",
+     s("add", 2, 2, options={"link": [s("mul", 2), s("identity")]}),
+     state="SUCCESS", result=4, task={"name": "tasks.mul", "args": [4, 2], "result": 8})
+case("immutable link ignores the result",
+     s("add", 2, 2, options={"link": si("identity", "done")}),
+     state="SUCCESS", result=4, task={"name": "tasks.identity", "args": ["done"], "result": "done"})
+case("errback gets the failed task id",
+     s("fail", options={"task_id": "failing-task", "link_error": s("record_error")}),
+     state="FAILURE", error_type="ExpectedException",
+     task={"name": "tasks.record_error", "args": ["failing-task"], "result": {"failed": "failing-task"}})
+case("errback of a failed chord gets the body id, once",
+     chord([s("fail")], s("tsum", options={"task_id": "the-body", "link_error": s("record_error")})),
+     state="FAILURE", error_type="ChordError",
+     task={"name": "tasks.record_error", "args": ["the-body"], "state": "SUCCESS"})
+case("link on a chain runs once with the chain's result",
+     chain(s("add", 1, 1), s("mul", 5), options={"link": s("identity")}),
+     state="SUCCESS", result=10, task={"name": "tasks.identity", "args": [10], "result": 10})
+case("link on a group gets the list",
+     group(s("add", 1, 1), s("add", 2, 2), options={"link": s("xsum")}),
+     state="SUCCESS", result=[2, 4], task={"name": "tasks.xsum", "args": [[2, 4]], "result": 6})
+case("link on a chord gets the body's result",
+     chord([s("add", 1, 1), s("add", 2, 2)], s("tsum"), options={"link": s("mul", 3)}),
+     state="SUCCESS", result=6, task={"name": "tasks.mul", "args": [6, 3], "result": 18})
+case("link of a link runs too",
+     s("add", 1, 1, options={"link": s("add", 1, options={"link": s("mul", 10)})}),
+     state="SUCCESS", result=2, task={"name": "tasks.mul", "args": [3, 10], "result": 30})
+case("errback on a chain runs with the failing task's id",
+     chain(s("add", 1, 1), s("fail", options={"task_id": "chain-fail"}), options={"link_error": s("record_error")}),
+     state="FAILURE", error_type="ExpectedException",
+     task={"name": "tasks.record_error", "args": ["chain-fail"]})
+
+# Retries, progress, time.
+case("retry once counts one retry", s("retry_once"), state="SUCCESS", result=1, retries=1)
+case("retry exhausted with max_retries 0 fails",
+     s("retry_once", options={"max_retries": 0}), state="FAILURE", error_type="MaxRetriesExceededError")
+case("progress reports then succeeds", s("progress", 3), state="SUCCESS", result=3)
+case("countdown delays the task", s("add", 1, 2, options={"countdown": 1}),
+     state="SUCCESS", result=3, min_seconds=1)
+case("same task_id twice is one workflow",
+     s("add", 1, 1, options={"task_id": "idempotent-root"}),
+     state="SUCCESS", result=2, submit_twice=True)
+
+# Refused whole.
+case("refused: unknown subtask_type", sig("x", subtask_type="nope"), http_status=400)
+case("refused: args not a list", {"task": "tasks.add", "args": 3}, http_status=400)
+case("refused: missing task", {"args": [1]}, http_status=400)
+case("refused: chunks n below 1", chunks(s("add"), [[1, 1]], 0), http_status=400)
+case("refused: bad member deep inside",
+     chain(s("add", 1, 1), group(s("add", 1), {"task": "tasks.add", "kwargs": []})), http_status=400)
+
+for c in cases:
+    print(json.dumps(c, sort_keys=True))

@@ -1,0 +1,164 @@
+package projector
+
+import (
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/pyrepr"
+)
+
+// complete records that node i finished (ok with result, or failed with
+// err), fires its callbacks or errbacks, and tells its parent. A task's
+// caller has set its status already; a revoked node keeps Revoked.
+func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
+	pn := &x.w.Plan.Nodes[i]
+	switch {
+	case n.Status == Revoked:
+		n.Err = err
+	case ok:
+		n.Status, n.Result = Success, result
+	default:
+		n.Status, n.Err = Failure, err
+	}
+	if ok {
+		from := x.w.Plan.resultTask(i)
+		for _, l := range pn.Links {
+			x.fire(l, []any{result}, from, nil)
+		}
+	} else {
+		for _, l := range pn.Errbacks {
+			x.fire(l, []any{err.TaskID}, err.TaskID, err)
+		}
+	}
+	switch {
+	case pn.Callback:
+		if invariants {
+			check(x.w.Outstanding > 0, "workflow %s: callback %s finished with none outstanding", x.w.ID, pn.ID)
+		}
+		x.w.Outstanding--
+		x.dirty = true
+	case pn.Parent >= 0:
+		x.childDone(pn.Parent, i, ok, result, err)
+	default:
+		x.w.RootDone, x.w.Result, x.w.Err = true, result, err
+		switch {
+		case ok:
+			x.w.Status = Success
+		case err.Type == "TaskRevokedError":
+			x.w.Status = Revoked
+		default:
+			x.w.Status = Failure
+		}
+		x.dirty = true
+	}
+}
+
+// fire starts callback root l.
+func (x *folding) fire(l int32, in []any, from string, pf *Error) {
+	x.w.Outstanding++
+	x.dirty = true
+	x.emit(from, events.LinkFiredID(x.w.ID, l), &events.LinkFired{Source: from, Node: l, Errback: pf != nil})
+	x.start(l, in, nil, from, pf)
+}
+
+// childDone tells composite p that its member c finished.
+func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
+	pp := &x.w.Plan.Nodes[p]
+	pos := x.w.Plan.Nodes[c].Pos
+	n := x.node(p)
+	if n.Status.Terminal() {
+		return
+	}
+	defer x.putNode(p, n)
+	switch pp.Kind {
+	case ChainNode:
+		switch {
+		case !ok:
+			x.complete(p, n, false, nil, err)
+		case int(pos)+1 < len(pp.Members):
+			n.Next = pos + 1
+			x.start(pp.Members[pos+1], []any{result}, nil, x.w.Plan.resultTask(c), nil)
+		default:
+			x.complete(p, n, true, result, nil)
+		}
+	case GroupNode:
+		n.Done++
+		if !ok && (n.FirstFailed == 0 || pos+1 < n.FirstFailed) {
+			n.FirstFailed = pos + 1
+		}
+		size := int32(len(pp.Members))
+		if invariants {
+			check(n.Done <= size, "group %s counted %d of %d members", pp.ID, n.Done, size)
+		}
+		if pp.Parent >= 0 && x.w.Plan.Nodes[pp.Parent].Kind == ChordNode && pp.Pos == 0 {
+			chord := x.w.Plan.Nodes[pp.Parent].ID
+			x.emit("", events.ChordCounterID(chord, pos), &events.ChordCounterIncremented{
+				Chord: chord, Index: pos, Count: n.Done, Size: size,
+			})
+		}
+		if n.Done < size {
+			return
+		}
+		if n.FirstFailed > 0 {
+			x.complete(p, n, false, nil, x.node(pp.Members[n.FirstFailed-1]).Err)
+			return
+		}
+		results := make([]any, size)
+		for k, m := range pp.Members {
+			results[k] = x.node(m).Result
+		}
+		x.complete(p, n, true, results, nil)
+	case ChordNode:
+		if pos == 1 { // the body
+			x.complete(p, n, ok, result, err)
+			return
+		}
+		x.emit("", events.ChordCompletedID(pp.ID), &events.ChordCompleted{Chord: pp.ID, Failed: !ok})
+		body := pp.Members[1]
+		if ok {
+			x.start(body, []any{result}, nil, x.w.Plan.Nodes[c].ID, nil)
+			return
+		}
+		// The body never runs: it fails with ChordError naming the first
+		// failed member in header order, and its errbacks run once.
+		bodyErr := &Error{
+			Type:    "ChordError",
+			Message: "Dependency " + err.TaskID + " raised " + pyrepr.Exception(err.Type, err.Message),
+			TaskID:  x.w.Plan.resultTask(body),
+		}
+		bn := x.node(body)
+		x.complete(body, bn, false, nil, bodyErr)
+		x.putNode(body, bn)
+	}
+}
+
+// checkReady emits WorkflowCompleted once the canvas and every callback it
+// fired have finished.
+func (x *folding) checkReady() {
+	w := x.w
+	if w.Completed || !w.RootDone || w.Outstanding > 0 {
+		return
+	}
+	if invariants {
+		check(w.Outstanding == 0, "workflow %s completed with %d callbacks running", w.ID, w.Outstanding)
+	}
+	w.Completed = true
+	x.dirty = true
+	c := &events.WorkflowCompleted{State: w.Status.String(), Result: w.Result}
+	if w.Err != nil {
+		c.Error = &events.Failure{Type: w.Err.Type, Message: w.Err.Message, Traceback: w.Err.Traceback}
+		c.ErrorTask = w.Err.TaskID
+	}
+	x.emit("", events.CompletedID(w.ID), c)
+}
+
+func revokedError(task string) *Error {
+	return &Error{Type: "TaskRevokedError", Message: ReasonRevoked, TaskID: task}
+}
+
+// maxRetriesMessage is Celery's MaxRetriesExceededError text.
+func maxRetriesMessage(name, id string, args []any, kwargs map[string]any) string {
+	kw := map[string]any(kwargs)
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	return "Can't retry " + name + "[" + id + "] args:" + pyrepr.Tuple(args) + " kwargs:" + pyrepr.Value(kw)
+}

@@ -1,0 +1,213 @@
+package projector
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
+)
+
+// Producer is the producer name on every event Fold emits.
+const Producer = "engine"
+
+// Config tunes Fold. The zero value means the defaults.
+type Config struct {
+	// Limits bound the canvases Fold accepts (default canvas.DefaultLimits).
+	Limits canvas.Limits
+	// DefaultMaxRetries is the retry cap of a task whose options set none
+	// (default 3, as Celery's Task.max_retries).
+	DefaultMaxRetries int32
+}
+
+// Folder folds events into a State. It holds only configuration: every call
+// of Fold depends on nothing but the state and the event it is given.
+type Folder struct {
+	cfg Config
+}
+
+// New returns a Folder with cfg.
+func New(cfg Config) *Folder {
+	if cfg.DefaultMaxRetries == 0 {
+		cfg.DefaultMaxRetries = 3
+	}
+	return &Folder{cfg: cfg}
+}
+
+// ErrBadEvent marks an event Fold cannot apply at all (no workflow id, no
+// body). The runner sets such an event aside with the error as its reason.
+var ErrBadEvent = errors.New("projector: bad event")
+
+// Fold applies ev to st and appends to out what must happen as a result:
+// events to append to the log (TaskDispatched events double as the task
+// messages). It never reads a clock, draws a random number or does I/O
+// beyond st; the same state and event give the same state and outputs.
+//
+// Events Fold emits itself are applied when they are decided; when they
+// come back from the log they change nothing. Every other event is
+// idempotent: a duplicate or a stale one (an older attempt, a task already
+// finished) changes nothing.
+func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.Event, error) {
+	if ev.Workflow == "" {
+		return out, fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
+	}
+	x := folding{f: f, st: st, ev: ev, out: out}
+	switch b := ev.Body.(type) {
+	case *events.WorkflowSubmitted:
+		x.submitted(b)
+	case *events.TaskStarted:
+		x.taskEvent(b.Attempt, x.started)
+	case *events.TaskSucceeded:
+		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.succeeded(i, n, b) })
+	case *events.TaskFailed:
+		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.failed(i, n, b) })
+	case *events.TaskRetrying:
+		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.retrying(i, n, b) })
+	case *events.TaskProgress:
+		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.progress(i, n, b) })
+	case *events.TaskRevoked:
+		if b.Reason == ReasonExpired {
+			x.taskEvent(b.Attempt, x.expired)
+		}
+	case *events.RevokeRequested:
+		x.revokeRequested()
+	case *events.TimerFired:
+		x.timerFired(b)
+	case *events.WorkflowRejected, *events.WorkflowCompleted, *events.TaskDispatched,
+		*events.LinkFired, *events.ChordCounterIncremented, *events.ChordCompleted,
+		*events.TimerScheduled:
+		// Fold's own outputs: applied when decided.
+	case nil:
+		return out, fmt.Errorf("%w: event %q has no body", ErrBadEvent, ev.ID)
+	default:
+		return out, fmt.Errorf("%w: event %q has an unknown body %T", ErrBadEvent, ev.ID, b)
+	}
+	if x.err == nil && x.w != nil {
+		x.checkReady()
+		x.put()
+	}
+	return x.out, x.err
+}
+
+// Reasons a task is revoked (TaskRevoked.Reason).
+const (
+	ReasonRevoked = "revoked"
+	ReasonExpired = "expired"
+)
+
+// folding is one call of Fold.
+type folding struct {
+	f   *Folder
+	st  State
+	ev  *events.Event
+	w   *Workflow
+	out []events.Event
+	err error
+	// dirty is set when the workflow header changed.
+	dirty bool
+}
+
+func (x *folding) fail(err error) {
+	if x.err == nil {
+		x.err = err
+	}
+}
+
+func (x *folding) put() {
+	if x.dirty {
+		x.fail(x.st.PutWorkflow(x.w))
+	}
+}
+
+func (x *folding) emit(task, id string, body events.Body) {
+	x.out = append(x.out, events.Event{
+		ID: id, Workflow: x.w.ID, Task: task, Time: x.ev.Time, Producer: Producer, Body: body,
+	})
+}
+
+func (x *folding) node(i int32) *Node {
+	n, err := x.st.Node(x.w, i)
+	if err != nil {
+		x.fail(err)
+		return &Node{}
+	}
+	return n
+}
+
+func (x *folding) putNode(i int32, n *Node) {
+	if err := x.st.PutNode(x.w, i, n); err != nil {
+		x.fail(err)
+	}
+}
+
+// load reads the event's workflow; false when there is none to act on.
+func (x *folding) load() bool {
+	w, err := x.st.Workflow(x.ev.Workflow)
+	if err != nil {
+		x.fail(err)
+		return false
+	}
+	if w == nil || w.Plan == nil || w.Completed {
+		return false
+	}
+	x.w = w
+	return true
+}
+
+// taskEvent runs apply for a worker's report on the current attempt of a
+// task that is still running; anything else is stale or a duplicate.
+func (x *folding) taskEvent(attempt int32, apply func(i int32, n *Node)) {
+	if !x.load() {
+		return
+	}
+	i, ok := x.w.Plan.Lookup(x.ev.Task)
+	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
+		return
+	}
+	n := x.node(i)
+	switch n.Status {
+	case Pending, Started, Custom:
+	default:
+		return
+	}
+	if n.Attempt != attempt {
+		return
+	}
+	apply(i, n)
+	x.putNode(i, n)
+}
+
+func (x *folding) started(_ int32, n *Node) {
+	if n.Status != Pending {
+		return // a late duplicate must not undo a custom state
+	}
+	n.Status = Started
+	if x.w.Status == Pending {
+		x.w.Status = Started
+		x.dirty = true
+	}
+}
+
+func (x *folding) progress(_ int32, n *Node, b *events.TaskProgress) {
+	if b.Seq <= n.Seq && n.Status == Custom {
+		return
+	}
+	n.Status, n.Custom, n.Meta, n.Seq = Custom, b.State, b.Meta, b.Seq
+}
+
+func (x *folding) succeeded(i int32, n *Node, b *events.TaskSucceeded) {
+	n.Status, n.Result = Success, b.Result
+	x.complete(i, n, true, b.Result, nil)
+}
+
+func (x *folding) failed(i int32, n *Node, b *events.TaskFailed) {
+	err := &Error{Type: b.Error.Type, Message: b.Error.Message, Traceback: b.Error.Traceback, TaskID: x.ev.Task}
+	n.Status, n.Err = Failure, err
+	x.complete(i, n, false, nil, err)
+}
+
+func (x *folding) expired(i int32, n *Node) {
+	err := &Error{Type: "TaskRevokedError", Message: ReasonExpired, TaskID: x.ev.Task}
+	n.Status, n.Err = Revoked, err
+	x.complete(i, n, false, nil, err)
+}

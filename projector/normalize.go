@@ -1,0 +1,172 @@
+package projector
+
+import (
+	"github.com/fugue-run/fugue/canvas"
+)
+
+// normalize rewrites a parsed canvas into the shape the plan compiles, with
+// Celery's rules (spec/canvas-json.md):
+//
+//   - map and starmap become one task ("celery.map", "celery.starmap") whose
+//     kwargs carry the inner signature and the iterable;
+//   - chunks become a group of starmap tasks of n elements each;
+//   - a chain inside a chain is spliced in, unless it carries options of its
+//     own (task_id, link, link_error) or partial arguments;
+//   - a group directly inside a group or a chord header is spliced in, its
+//     partial arguments applied to its members, unless it carries task_id,
+//     link or link_error;
+//   - inside a chain, a one-member group is unrolled into its member, an
+//     empty group is dropped, and a group followed by another element
+//     becomes a chord whose body is that element.
+//
+// The input is never modified.
+func normalize(s *canvas.Signature) *canvas.Signature {
+	switch s.Kind {
+	case canvas.KindMap, canvas.KindStarmap:
+		return mapTask(s)
+	case canvas.KindChunks:
+		return normalize(chunksGroup(s))
+	case canvas.KindChain:
+		return normalizeChain(s)
+	case canvas.KindGroup:
+		c := shallow(s)
+		c.Tasks = spliceGroups(s.Tasks)
+		return c
+	case canvas.KindChord:
+		c := shallow(s)
+		c.Tasks = spliceGroups(s.Tasks)
+		if s.HeaderGroup != nil {
+			c.HeaderGroup = shallow(s.HeaderGroup)
+		}
+		if s.Body != nil {
+			c.Body = normalize(s.Body)
+		}
+		return c
+	default:
+		return shallow(s)
+	}
+}
+
+// shallow copies s with its callbacks normalised.
+func shallow(s *canvas.Signature) *canvas.Signature {
+	c := *s
+	c.Options.Link = normalizeAll(s.Options.Link)
+	c.Options.LinkError = normalizeAll(s.Options.LinkError)
+	return &c
+}
+
+func normalizeAll(sigs []*canvas.Signature) []*canvas.Signature {
+	if len(sigs) == 0 {
+		return nil
+	}
+	out := make([]*canvas.Signature, len(sigs))
+	for i, s := range sigs {
+		out[i] = normalize(s)
+	}
+	return out
+}
+
+func mapTask(s *canvas.Signature) *canvas.Signature {
+	c := shallow(s)
+	c.Kind = canvas.KindTask
+	if s.Kind == canvas.KindMap {
+		c.Task = "celery.map"
+	} else {
+		c.Task = "celery.starmap"
+	}
+	kw := make(map[string]any, len(s.Kwargs)+2)
+	for k, v := range s.Kwargs {
+		kw[k] = v
+	}
+	kw["task"] = s.Inner.Value()
+	kw["it"] = s.It
+	c.Kwargs = kw
+	c.Inner, c.It = nil, nil
+	return c
+}
+
+// chunksGroup is Celery's chunks.group(): one starmap per n elements.
+func chunksGroup(s *canvas.Signature) *canvas.Signature {
+	g := &canvas.Signature{
+		Kind: canvas.KindGroup, Task: "celery.group",
+		Args: s.Args, Kwargs: s.Kwargs, Options: s.Options, Immutable: s.Immutable,
+	}
+	n := int(s.N)
+	for lo := 0; lo < len(s.It); lo += n {
+		hi := min(lo+n, len(s.It))
+		g.Tasks = append(g.Tasks, &canvas.Signature{
+			Kind: canvas.KindStarmap, Task: "celery.starmap",
+			Inner: s.Inner, It: s.It[lo:hi:hi],
+		})
+	}
+	return g
+}
+
+func hasOwnOptions(s *canvas.Signature) bool {
+	o := &s.Options
+	return o.TaskID != "" || len(o.Link) > 0 || len(o.LinkError) > 0
+}
+
+func hasPartials(s *canvas.Signature) bool {
+	return len(s.Args) > 0 || len(s.Kwargs) > 0
+}
+
+// spliceGroups normalises group members, splicing member groups in.
+func spliceGroups(members []*canvas.Signature) []*canvas.Signature {
+	out := make([]*canvas.Signature, 0, len(members))
+	for _, m := range members {
+		n := normalize(m)
+		if n.Kind != canvas.KindGroup || hasOwnOptions(n) {
+			out = append(out, n)
+			continue
+		}
+		for _, inner := range n.Tasks {
+			out = append(out, withPartials(inner, n))
+		}
+	}
+	return out
+}
+
+// withPartials applies the partial arguments of composite outer to s, as
+// outer would when it starts s.
+func withPartials(s, outer *canvas.Signature) *canvas.Signature {
+	if !hasPartials(outer) || outer.Immutable {
+		return s
+	}
+	return s.Merge(outer.Args, outer.Kwargs, nil)
+}
+
+func normalizeChain(s *canvas.Signature) *canvas.Signature {
+	c := shallow(s)
+	var steps []*canvas.Signature
+	for _, m := range s.Tasks {
+		n := normalize(m)
+		switch {
+		case n.Kind == canvas.KindChain && !hasOwnOptions(n) && !hasPartials(n):
+			steps = append(steps, n.Tasks...)
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0:
+			// An empty group in a chain is dropped.
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1:
+			steps = append(steps, withPartials(n.Tasks[0], n))
+		default:
+			steps = append(steps, n)
+		}
+	}
+	// A group followed by another element is a chord with that body.
+	var out []*canvas.Signature
+	for i := 0; i < len(steps); i++ {
+		st := steps[i]
+		if st.Kind == canvas.KindGroup && i+1 < len(steps) {
+			header := *st
+			header.Tasks = nil
+			st = &canvas.Signature{
+				Kind: canvas.KindChord, Task: "celery.chord",
+				Tasks: st.Tasks, HeaderGroup: &header, Body: steps[i+1],
+			}
+			i++
+		}
+		out = append(out, st)
+	}
+	c.Tasks = out
+	return c
+}

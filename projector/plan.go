@@ -1,0 +1,157 @@
+package projector
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/fugue-run/fugue/canvas"
+)
+
+// NodeKind is the kind of a plan node. Map and starmap are tasks; chunks
+// are a group of starmap tasks.
+type NodeKind uint8
+
+// Plan node kinds.
+const (
+	TaskNode NodeKind = iota
+	ChainNode
+	GroupNode
+	ChordNode
+)
+
+// PlanNode is one node of a compiled canvas. Nodes are numbered in
+// pre-order; node 0 is the canvas root, and callbacks (link, link_error)
+// are further roots with Parent -1 and Callback set.
+type PlanNode struct {
+	Kind NodeKind
+	// ID is the node's id: its task_id option, the workflow id for the
+	// root, or "<workflow>.<index>".
+	ID string
+	// Parent is the enclosing composite, -1 for a root.
+	Parent int32
+	// Pos is the node's position in its parent: chain element, group
+	// member; in a chord, 0 is the header group and 1 the body.
+	Pos int32
+	// Members are chain elements, group members, or a chord's header
+	// group and body.
+	Members []int32
+	// Sig carries the task name, partial args, kwargs, options and
+	// immutability. Composite structure fields of Sig are not used.
+	Sig *canvas.Signature
+	// Links and Errbacks are callback roots.
+	Links    []int32
+	Errbacks []int32
+	Callback bool
+}
+
+// Plan is a compiled canvas. It is derived deterministically from the
+// canvas and the workflow id, so a replay compiles the same plan.
+type Plan struct {
+	Nodes []PlanNode
+	ids   map[string]int32
+}
+
+// Lookup returns the node with id.
+func (p *Plan) Lookup(id string) (int32, bool) {
+	i, ok := p.ids[id]
+	return i, ok
+}
+
+// Compile normalises sig and numbers its nodes for workflow wf. It refuses
+// a canvas whose task_id options collide.
+func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
+	c := &compiler{wf: wf, plan: &Plan{ids: map[string]int32{}}}
+	c.add(normalize(sig), -1, 0, false)
+	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
+		c.pendingCallbacks[k]()
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c.plan, nil
+}
+
+type compiler struct {
+	wf               string
+	plan             *Plan
+	err              error
+	pendingCallbacks []func()
+}
+
+func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) int32 {
+	i := int32(len(c.plan.Nodes))
+	c.plan.Nodes = append(c.plan.Nodes, PlanNode{Sig: s, Parent: parent, Pos: pos, Callback: callback})
+	id := s.Options.TaskID
+	if id == "" {
+		if i == 0 {
+			id = c.wf
+		} else {
+			id = c.wf + "." + strconv.Itoa(int(i))
+		}
+	}
+	if _, dup := c.plan.ids[id]; dup && c.err == nil {
+		c.err = fmt.Errorf("task_id %q is used twice in the canvas", id)
+	}
+	c.plan.ids[id] = i
+	c.plan.Nodes[i].ID = id
+
+	var members []int32
+	kind := TaskNode
+	switch s.Kind {
+	case canvas.KindChain:
+		kind = ChainNode
+		for k, m := range s.Tasks {
+			members = append(members, c.add(m, i, int32(k), false))
+		}
+	case canvas.KindGroup:
+		kind = GroupNode
+		for k, m := range s.Tasks {
+			members = append(members, c.add(m, i, int32(k), false))
+		}
+	case canvas.KindChord:
+		kind = ChordNode
+		// The header is a group node: the chord's HeaderGroup (its own
+		// options and partial args) with the header members.
+		header := &canvas.Signature{Kind: canvas.KindGroup, Task: "celery.group"}
+		if s.HeaderGroup != nil {
+			*header = *s.HeaderGroup
+		}
+		header.Tasks = s.Tasks
+		members = append(members, c.add(header, i, 0, false))
+		members = append(members, c.add(s.Body, i, 1, false))
+	}
+	n := &c.plan.Nodes[i]
+	n.Kind, n.Members = kind, members
+	// Callbacks are numbered after the whole tree so that a node's members
+	// stay contiguous; their order is still deterministic.
+	if len(s.Options.Link) > 0 || len(s.Options.LinkError) > 0 {
+		c.pendingCallbacks = append(c.pendingCallbacks, func() {
+			for _, l := range s.Options.Link {
+				j := c.add(l, -1, 0, true)
+				c.plan.Nodes[i].Links = append(c.plan.Nodes[i].Links, j)
+			}
+			for _, l := range s.Options.LinkError {
+				j := c.add(l, -1, 0, true)
+				c.plan.Nodes[i].Errbacks = append(c.plan.Nodes[i].Errbacks, j)
+			}
+		})
+	}
+	return i
+}
+
+// resultTask is the id of the task whose result is node i's result: the
+// node itself for a task and a group, the last element of a chain, the body
+// of a chord. It is the id Celery's AsyncResult for the node would carry.
+func (p *Plan) resultTask(i int32) string {
+	for {
+		n := &p.Nodes[i]
+		switch {
+		case n.Kind == ChainNode && len(n.Members) > 0:
+			i = n.Members[len(n.Members)-1]
+		case n.Kind == ChordNode:
+			i = n.Members[1]
+		default:
+			return n.ID
+		}
+	}
+}

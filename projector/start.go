@@ -1,0 +1,234 @@
+package projector
+
+import (
+	"hash/fnv"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
+)
+
+// call applies inputs to a signature's partial arguments: inputs are
+// prepended to args and merged under kwargs (new wins), unless the
+// signature is immutable. The results share no mutable memory with sig.
+func call(sig *canvas.Signature, in []any, inKw map[string]any) ([]any, map[string]any) {
+	if sig.Immutable || (len(in) == 0 && len(inKw) == 0) {
+		return sig.Args, sig.Kwargs
+	}
+	args := sig.Args
+	if len(in) > 0 {
+		args = make([]any, 0, len(in)+len(sig.Args))
+		args = append(append(args, in...), sig.Args...)
+	}
+	kw := sig.Kwargs
+	if len(inKw) > 0 {
+		kw = make(map[string]any, len(sig.Kwargs)+len(inKw))
+		for k, v := range sig.Kwargs {
+			kw[k] = v
+		}
+		for k, v := range inKw {
+			kw[k] = v
+		}
+	}
+	return args, kw
+}
+
+// start starts node i with the inputs flowing into it. parent is the task
+// whose outcome started it; pf, for an errback, the failure it handles.
+func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, pf *Error) {
+	pn := &x.w.Plan.Nodes[i]
+	n := x.node(i)
+	if n.Status == Revoked {
+		// Revoked before it was reached: it fails as it starts.
+		x.complete(i, n, false, nil, revokedError(pn.ID))
+		x.putNode(i, n)
+		return
+	}
+	if n.Status != Idle {
+		return
+	}
+	n.Parent, n.Failure = parent, pf
+	args, kw := call(pn.Sig, in, inKw)
+	switch pn.Kind {
+	case TaskNode:
+		n.Args, n.Kwargs = args, kw
+		if at, ok := pn.Sig.Options.ExpiresAt(time.UnixMicro(x.ev.Time)); ok {
+			n.Expires = at.UnixMicro()
+		}
+		if due, ok := x.due(pn.Sig); ok {
+			n.Status = Scheduled
+			timer := timerName(timerETA, 0)
+			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: due})
+		} else {
+			x.dispatch(i, n)
+		}
+		x.putNode(i, n)
+	case ChainNode:
+		n.Status = Started
+		x.putNode(i, n)
+		if len(pn.Members) == 0 {
+			x.complete(i, n, true, nil, nil)
+			x.putNode(i, n)
+			return
+		}
+		x.start(pn.Members[0], args, kw, parent, pf)
+	case GroupNode:
+		n.Status = Started
+		x.putNode(i, n)
+		if len(pn.Members) == 0 {
+			x.complete(i, n, true, []any{}, nil)
+			x.putNode(i, n)
+			return
+		}
+		for _, m := range pn.Members {
+			x.start(m, args, kw, parent, pf)
+		}
+	case ChordNode:
+		n.Status = Started
+		x.putNode(i, n)
+		x.start(pn.Members[0], args, kw, parent, pf)
+	}
+}
+
+// due returns when a task with countdown or eta may run, if later than now.
+func (x *folding) due(sig *canvas.Signature) (int64, bool) {
+	var due int64
+	if t, ok := sig.Options.ETATime(); ok {
+		due = t.UnixMicro()
+	} else if s, ok := sig.Options.CountdownSeconds(); ok {
+		due = x.ev.Time + seconds(s)
+	}
+	return due, due > x.ev.Time
+}
+
+func seconds(s float64) int64 { return int64(math.Round(s * 1e6)) }
+
+// dispatch sends the current attempt of task node i.
+func (x *folding) dispatch(i int32, n *Node) {
+	pn := &x.w.Plan.Nodes[i]
+	o := &pn.Sig.Options
+	d := &events.TaskDispatched{
+		Name: pn.Sig.Task, Args: n.Args, Kwargs: n.Kwargs, Attempt: n.Attempt,
+		Queue: o.Queue, ParentID: n.Parent, Expires: n.Expires,
+		MaxRetries: x.maxRetries(o),
+	}
+	if s, ok := o.TimeLimitSeconds(); ok {
+		d.TimeLimit = s
+	}
+	if s, ok := o.SoftTimeLimitSeconds(); ok {
+		d.SoftTimeLimit = s
+	}
+	if p, ok := o.PriorityValue(); ok {
+		d.Priority = int32(p)
+	}
+	if n.Failure != nil {
+		d.ParentFailure = &events.Failure{Type: n.Failure.Type, Message: n.Failure.Message, Traceback: n.Failure.Traceback}
+	}
+	n.Status, n.Dispatched = Pending, true
+	x.emit(pn.ID, events.DispatchedID(pn.ID, n.Attempt), d)
+}
+
+// maxRetries is the retry cap of a task: -1 for unlimited.
+func (x *folding) maxRetries(o *canvas.Options) int32 {
+	n, unlimited, set := o.MaxRetriesValue()
+	switch {
+	case unlimited:
+		return -1
+	case set:
+		return int32(min(n, math.MaxInt32))
+	default:
+		return x.f.cfg.DefaultMaxRetries
+	}
+}
+
+const (
+	timerETA   = "eta"
+	timerRetry = "retry"
+)
+
+// timerName names a task's timer: what it is for and the attempt it
+// dispatches ("eta/0", "retry/2").
+func timerName(kind string, attempt int32) string {
+	return kind + "/" + strconv.Itoa(int(attempt))
+}
+
+func (x *folding) timerFired(b *events.TimerFired) {
+	if !x.load() {
+		return
+	}
+	i, ok := x.w.Plan.Lookup(x.ev.Task)
+	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
+		return
+	}
+	kind, num, ok := strings.Cut(b.Timer, "/")
+	attempt, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return
+	}
+	n := x.node(i)
+	switch {
+	case kind == timerETA && n.Status == Scheduled,
+		kind == timerRetry && n.Status == Retry && int(n.Attempt) == attempt:
+		x.dispatch(i, n)
+		x.putNode(i, n)
+	}
+}
+
+// retrying applies a worker's request to retry the current attempt.
+func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
+	pn := &x.w.Plan.Nodes[i]
+	o := &pn.Sig.Options
+	if max := x.maxRetries(o); max >= 0 && b.Attempt >= max {
+		err := &Error{
+			Type:    "MaxRetriesExceededError",
+			Message: maxRetriesMessage(pn.Sig.Task, pn.ID, n.Args, n.Kwargs),
+			TaskID:  pn.ID,
+		}
+		n.Status, n.Err = Failure, err
+		x.complete(i, n, false, nil, err)
+		return
+	}
+	countdown := seconds(b.Countdown)
+	if backoff, ok := retryBackoff(o, b.Attempt, pn.ID); ok {
+		countdown = backoff
+	}
+	n.Attempt = b.Attempt + 1
+	n.Status = Retry
+	n.Err = &Error{Type: b.Error.Type, Message: b.Error.Message, Traceback: b.Error.Traceback, TaskID: pn.ID}
+	if countdown <= 0 {
+		x.dispatch(i, n)
+		return
+	}
+	timer := timerName(timerRetry, n.Attempt)
+	x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: x.ev.Time + countdown})
+}
+
+// retryBackoff is Celery's exponential backoff (retry_backoff): factor *
+// 2**retries seconds, at most 600, with full jitter. The jitter is drawn
+// from a hash of the task id and attempt, so a replay draws the same.
+func retryBackoff(o *canvas.Options, retries int32, task string) (int64, bool) {
+	var factor float64
+	switch v := o.RetryBackoff.(type) {
+	case bool:
+		if !v {
+			return 0, false
+		}
+		factor = 1
+	case int64:
+		factor = float64(v)
+	case float64:
+		factor = v
+	default:
+		return 0, false
+	}
+	const maxBackoff = 600
+	c := min(factor*math.Pow(2, float64(retries)), maxBackoff)
+	h := fnv.New64a()
+	h.Write([]byte(task))
+	h.Write([]byte{byte(retries), byte(retries >> 8), byte(retries >> 16), byte(retries >> 24)})
+	jitter := h.Sum64() % (uint64(c) + 1)
+	return int64(jitter) * 1e6, true
+}

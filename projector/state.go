@@ -1,0 +1,135 @@
+package projector
+
+// Status is the state of one node of a workflow: a task or a composite.
+type Status uint8
+
+// Node states. Idle nodes were never started; Scheduled tasks wait for a
+// timer (countdown, eta); the rest follow Celery's task states.
+const (
+	Idle Status = iota
+	Scheduled
+	Pending // dispatched, not yet started
+	Started
+	Retry
+	Custom // a custom state a task set (PROGRESS, ...); see Node.Custom
+	Success
+	Failure
+	Revoked
+)
+
+var statusNames = [...]string{
+	Idle: "PENDING", Scheduled: "PENDING", Pending: "PENDING", Started: "STARTED",
+	Retry: "RETRY", Custom: "CUSTOM", Success: "SUCCESS", Failure: "FAILURE", Revoked: "REVOKED",
+}
+
+// String returns the Celery state name ("PENDING", "SUCCESS", ...).
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "UNKNOWN"
+}
+
+// Terminal reports whether s is final.
+func (s Status) Terminal() bool { return s >= Success }
+
+// Error is a failure as the projector keeps it: the exception type, its
+// message, the traceback where there is one, and the task it belongs to.
+type Error struct {
+	Type      string
+	Message   string
+	Traceback string
+	TaskID    string
+}
+
+// Workflow is the header record of one workflow. Its nodes live apart (see
+// State) so that one completion reads and writes O(1) records.
+type Workflow struct {
+	ID string
+	// Canvas is the submitted canvas in its wire form; Plan is derived from
+	// it and is never stored.
+	Canvas map[string]any
+	Plan   *Plan
+	// Submitted is the time of the WorkflowSubmitted event (µs).
+	Submitted int64
+	Status    Status
+	Result    any
+	Err       *Error
+	// RootDone is set once the canvas itself has finished.
+	RootDone bool
+	// Outstanding counts callbacks and errbacks started and not finished.
+	Outstanding int32
+	// Completed is set once WorkflowCompleted was emitted: the workflow is
+	// ready.
+	Completed bool
+	// Rejected holds the reason a submission was refused.
+	Rejected string
+}
+
+// Node is the runtime state of one node of a workflow's plan.
+type Node struct {
+	Status Status
+	// Custom is the custom state name while Status is Custom.
+	Custom string
+	// Attempt counts retries (Celery's request.retries).
+	Attempt int32
+	// Seq is the last TaskProgress sequence applied for this attempt.
+	Seq int32
+	// Dispatched is set once a task message went out for this node.
+	Dispatched bool
+	// Args and Kwargs are the arguments the task was called with.
+	Args   []any
+	Kwargs map[string]any
+	Result any
+	Meta   any
+	Err    *Error
+	// Parent is the task whose outcome started this node.
+	Parent string
+	// Failure is, for an errback, the failure it handles.
+	Failure *Error
+	// Expires is the task's expiry in µs since the epoch (0: none), fixed
+	// when it is first started and kept across retries.
+	Expires int64
+	// Done counts finished members of a group; FirstFailed is one more
+	// than the position of the first failed member in member order (0:
+	// none).
+	Done        int32
+	FirstFailed int32
+	// Next is the position of the running element of a chain.
+	Next int32
+}
+
+// State is where Fold keeps what it knows. The in-memory implementation
+// (NewMemState) backs tests; statestore backs it with Pebble at runtime.
+//
+// Fold mutates the *Workflow and *Node values it gets and then calls Put so
+// that a store that persists can mark them dirty; a store must return the
+// same pointer for the same record until it is flushed.
+//
+// The key layout a persistent store uses (all keys byte-ordered):
+//
+//	w/<wf>                  Workflow header (canvas, status, result, counters)
+//	n/<wf>/<node:u32 BE>    Node runtime state
+//	t/<task id>             owner workflow of a task id given by task_id
+//	o/<topic>/<part:u32 BE> last applied offset (in the batch with the state)
+//	m/<key>                 metadata (schema version of the store, ...)
+//
+// The set of finished members of a group or chord header is the set of its
+// member nodes whose status is terminal: one member's completion reads and
+// writes that member, the group node and the workflow header: O(1),
+// whatever the header size.
+type State interface {
+	// Workflow returns the workflow or nil when it is unknown. The Plan of
+	// a returned workflow is set.
+	Workflow(id string) (*Workflow, error)
+	// PutWorkflow records a new or changed workflow.
+	PutWorkflow(w *Workflow) error
+	// Node returns node i of workflow w (the zero Node when never written).
+	Node(w *Workflow, i int32) (*Node, error)
+	// PutNode records a changed node.
+	PutNode(w *Workflow, i int32, n *Node) error
+	// TaskOwner returns the workflow that claimed task id, "" if none.
+	TaskOwner(task string) (string, error)
+	// ClaimTask records that workflow wf uses task id.
+	ClaimTask(task, wf string) error
+}

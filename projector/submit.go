@@ -1,0 +1,61 @@
+package projector
+
+import (
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
+)
+
+// submitted compiles and starts a new workflow. Submitting a workflow id
+// again changes nothing: the root task_id makes a submission idempotent.
+func (x *folding) submitted(b *events.WorkflowSubmitted) {
+	wf := x.ev.Workflow
+	old, err := x.st.Workflow(wf)
+	if err != nil || old != nil {
+		x.fail(err)
+		return
+	}
+	x.w = &Workflow{ID: wf, Canvas: b.Canvas, Submitted: x.ev.Time, Status: Pending}
+	x.dirty = true
+	sig, err := canvas.FromValue(b.Canvas, x.f.cfg.Limits)
+	if err != nil {
+		x.reject(err.Error())
+		return
+	}
+	plan, err := Compile(wf, sig)
+	if err != nil {
+		x.reject(err.Error())
+		return
+	}
+	// A task id given with task_id must be the workflow's own.
+	var claims []string
+	for k := range plan.Nodes {
+		id := plan.Nodes[k].ID
+		if plan.Nodes[k].Sig.Options.TaskID == "" || id == wf {
+			continue
+		}
+		owner, err := x.st.TaskOwner(id)
+		if err != nil {
+			x.fail(err)
+			return
+		}
+		if owner != "" && owner != wf {
+			x.reject("task_id " + id + " is already used by workflow " + owner)
+			return
+		}
+		claims = append(claims, id)
+	}
+	for _, id := range claims {
+		x.fail(x.st.ClaimTask(id, wf))
+	}
+	x.w.Plan = plan
+	x.fail(x.st.PutWorkflow(x.w))
+	x.start(0, nil, nil, "", nil)
+}
+
+func (x *folding) reject(reason string) {
+	w := x.w
+	w.Rejected = reason
+	w.Status, w.RootDone, w.Completed = Failure, true, true
+	w.Err = &Error{Type: "InvalidCanvas", Message: reason}
+	x.emit("", events.RejectedID(w.ID), &events.WorkflowRejected{Reason: reason})
+}
