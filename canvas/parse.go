@@ -38,6 +38,16 @@ func FromValue(v any, lim Limits) (*Signature, error) {
 	return parseTree(n, lim.withDefaults())
 }
 
+// FromOwnedValue is FromValue for a tree the caller hands over and never
+// changes again, such as one fresh from a decoder: it checks that v is a
+// value tree instead of copying it, and the Signature shares its memory.
+func FromOwnedValue(v any, lim Limits) (*Signature, error) {
+	if err := value.Check(v); err != nil {
+		return nil, fromValueError("", err)
+	}
+	return parseTree(v, lim.withDefaults())
+}
+
 func parseTree(v any, lim Limits) (*Signature, error) {
 	p := parser{lim: lim}
 	s, perr := p.sig(v, 1)

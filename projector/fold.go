@@ -56,18 +56,37 @@ func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.
 	case *events.WorkflowSubmitted:
 		x.submitted(b)
 	case *events.TaskStarted:
-		x.taskEvent(b.Attempt, x.started)
+		if i, n := x.current(b.Attempt); n != nil {
+			x.started(i, n)
+			x.putNode(i, n)
+		}
 	case *events.TaskSucceeded:
-		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.succeeded(i, n, b) })
+		if i, n := x.current(b.Attempt); n != nil {
+			x.succeeded(i, n, b)
+			x.putNode(i, n)
+		}
 	case *events.TaskFailed:
-		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.failed(i, n, b) })
+		if i, n := x.current(b.Attempt); n != nil {
+			x.failed(i, n, b)
+			x.putNode(i, n)
+		}
 	case *events.TaskRetrying:
-		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.retrying(i, n, b) })
+		if i, n := x.current(b.Attempt); n != nil {
+			x.retrying(i, n, b)
+			x.putNode(i, n)
+		}
 	case *events.TaskProgress:
-		x.taskEvent(b.Attempt, func(i int32, n *Node) { x.progress(i, n, b) })
+		if i, n := x.current(b.Attempt); n != nil {
+			x.progress(i, n, b)
+			x.putNode(i, n)
+		}
 	case *events.TaskRevoked:
-		if b.Reason == ReasonExpired {
-			x.taskEvent(b.Attempt, x.expired)
+		if b.Reason != ReasonExpired {
+			break // the engine's own output
+		}
+		if i, n := x.current(b.Attempt); n != nil {
+			x.expired(i, n)
+			x.putNode(i, n)
 		}
 	case *events.RevokeRequested:
 		x.revokeRequested()
@@ -154,27 +173,27 @@ func (x *folding) load() bool {
 	return true
 }
 
-// taskEvent runs apply for a worker's report on the current attempt of a
-// task that is still running; anything else is stale or a duplicate.
-func (x *folding) taskEvent(attempt int32, apply func(i int32, n *Node)) {
+// current returns the task node a worker's report is about, if the report
+// is for the current attempt of a task that is still running; a stale or
+// duplicate report gives a nil node.
+func (x *folding) current(attempt int32) (int32, *Node) {
 	if !x.load() {
-		return
+		return 0, nil
 	}
 	i, ok := x.w.Plan.Lookup(x.ev.Task)
 	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
-		return
+		return 0, nil
 	}
 	n := x.node(i)
 	switch n.Status {
 	case Pending, Started, Custom:
 	default:
-		return
+		return 0, nil
 	}
 	if n.Attempt != attempt {
-		return
+		return 0, nil
 	}
-	apply(i, n)
-	x.putNode(i, n)
+	return i, n
 }
 
 func (x *folding) started(_ int32, n *Node) {

@@ -56,7 +56,11 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 	case TaskNode:
 		n.Args, n.Kwargs = args, kw
 		if at, ok := pn.Sig.Options.ExpiresAt(time.UnixMicro(x.ev.Time)); ok {
+			// Workers drop an expired message; the timer also expires a
+			// task that no worker received in time.
 			n.Expires = at.UnixMicro()
+			timer := timerName(timerExpires, 0)
+			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: n.Expires})
 		}
 		if due, ok := x.due(pn.Sig); ok {
 			n.Status = Scheduled
@@ -145,8 +149,9 @@ func (x *folding) maxRetries(o *canvas.Options) int32 {
 }
 
 const (
-	timerETA   = "eta"
-	timerRetry = "retry"
+	timerETA     = "eta"
+	timerRetry   = "retry"
+	timerExpires = "expires"
 )
 
 // timerName names a task's timer: what it is for and the attempt it
@@ -170,6 +175,12 @@ func (x *folding) timerFired(b *events.TimerFired) {
 	}
 	n := x.node(i)
 	switch {
+	case kind == timerExpires && (n.Status == Scheduled || n.Status == Pending || n.Status == Retry):
+		// Past its expiry before it started: revoked, as Celery does.
+		id := x.w.Plan.Nodes[i].ID
+		x.emit(id, events.RevokedID(id, ReasonExpired), &events.TaskRevoked{Reason: ReasonExpired, Attempt: n.Attempt})
+		x.expired(i, n)
+		x.putNode(i, n)
 	case kind == timerETA && n.Status == Scheduled,
 		kind == timerRetry && n.Status == Retry && int(n.Attempt) == attempt:
 		x.dispatch(i, n)

@@ -16,7 +16,7 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	}
 	x.w = &Workflow{ID: wf, Canvas: b.Canvas, Submitted: x.ev.Time, Status: Pending}
 	x.dirty = true
-	sig, err := canvas.FromValue(b.Canvas, x.f.cfg.Limits)
+	sig, err := canvas.FromOwnedValue(b.Canvas, x.f.cfg.Limits)
 	if err != nil {
 		x.reject(err.Error())
 		return

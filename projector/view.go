@@ -47,8 +47,9 @@ func errorView(e *Error) *ErrorView {
 func (w *Workflow) Ready() bool { return w.Completed }
 
 // Describe returns the view of workflow id, or nil when it is unknown.
-// It lists every task that was dispatched (and a chord body that failed
-// with ChordError without running), in plan order.
+// It lists every task that was dispatched, and every task that failed or
+// was revoked without running (a chord body failed with ChordError, a task
+// that expired waiting), in plan order.
 func Describe(st State, id string) (*WorkflowView, error) {
 	w, err := st.Workflow(id)
 	if err != nil || w == nil {
@@ -68,7 +69,7 @@ func Describe(st State, id string) (*WorkflowView, error) {
 		if err != nil {
 			return nil, fmt.Errorf("projector: describe %s: %w", id, err)
 		}
-		if !n.Dispatched && n.Status != Failure {
+		if !n.Dispatched && n.Err == nil {
 			continue
 		}
 		t := taskView(pn, n)

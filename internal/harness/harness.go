@@ -143,13 +143,6 @@ func (h *Harness) Run(ctx context.Context) error {
 	}
 }
 
-func (h *Harness) pick(n int) int {
-	if h.chaos.Shuffle {
-		return h.rng.IntN(n)
-	}
-	return 0
-}
-
 func (h *Harness) foldNext() error {
 	ev := h.topic[0]
 	h.topic = h.topic[1:]
@@ -183,9 +176,17 @@ func (h *Harness) foldNext() error {
 // runNext runs one task message as a worker would, appending what the
 // worker reports.
 func (h *Harness) runNext(ctx context.Context) {
-	i := h.pick(len(h.tasks))
-	msg := h.tasks[i]
-	h.tasks = append(h.tasks[:i], h.tasks[i+1:]...)
+	var msg events.Event
+	if h.chaos.Shuffle {
+		// Order does not matter here: swap the pick with the last.
+		i, last := h.rng.IntN(len(h.tasks)), len(h.tasks)-1
+		msg = h.tasks[i]
+		h.tasks[i] = h.tasks[last]
+		h.tasks = h.tasks[:last]
+	} else {
+		msg = h.tasks[0]
+		h.tasks = h.tasks[1:]
+	}
 	if h.chaos.RerunTask > 0 && h.rng.Float64() < h.chaos.RerunTask {
 		h.tasks = append(h.tasks, msg)
 	}
