@@ -1,0 +1,98 @@
+package events
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecode feeds arbitrary bytes to Decode and DecodeCanvas. They must
+// never panic, must fail only with the documented errors, and what they
+// accept must encode and decode again to the same bytes.
+func FuzzDecode(f *testing.F) {
+	c := newTestCodec(f)
+	recs, _ := filepath.Glob(filepath.Join("testdata", "v*", "*.bin"))
+	for _, path := range recs {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{0xc3, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := c.Decode(b)
+		checkDecodeError(t, err)
+		if err == nil {
+			checkStable(t, c, e)
+		}
+		canvas, err := c.DecodeCanvas(b)
+		checkDecodeError(t, err)
+		if err == nil {
+			if _, err := c.EncodeCanvas(canvas); err != nil && !errors.Is(err, ErrInvalidUTF8) {
+				t.Fatalf("a decoded canvas does not encode: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzResolve feeds arbitrary record bodies, under the header of a
+// synthetic older schema version, through resolution and Decode.
+func FuzzResolve(f *testing.F) {
+	c := v0Codec(f)
+	today := newTestCodec(f)
+	for _, e := range samples() {
+		if _, ok := e.Body.(*TimerFired); !ok {
+			f.Add(v0Record(f, today, e))
+		}
+	}
+	h := header(fingerprint(mustParse(f, v0Schema(f))))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := c.Decode(append(h[:], body...))
+		checkDecodeError(t, err)
+		if err == nil {
+			checkStable(t, c, e)
+		}
+	})
+}
+
+func checkDecodeError(t *testing.T, err error) {
+	t.Helper()
+	if err == nil || errors.Is(err, ErrNotSingleObject) || errors.As(err, new(*UnknownSchemaError)) {
+		return
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) {
+		t.Fatalf("untyped error: %v", err)
+	}
+	if de.Resolved {
+		t.Fatalf("a resolved record failed to decode: a bug in resolution: %v", err)
+	}
+	if !errors.Is(err, ErrTruncated) && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooDeep) && !errors.As(err, new(*UnknownBodyError)) {
+		t.Fatalf("unexpected decode error: %v", err)
+	}
+}
+
+// checkStable encodes a decoded event and checks that the result decodes
+// and encodes to itself. Decode accepts strings that are not UTF-8 and
+// Encode refuses them; that is the one allowed failure.
+func checkStable(t *testing.T, c *Codec, e *Event) {
+	t.Helper()
+	b1, err := c.Encode(e)
+	if errors.Is(err, ErrInvalidUTF8) {
+		return
+	}
+	if err != nil {
+		t.Fatalf("a decoded event does not encode: %v", err)
+	}
+	e2, err := c.Decode(b1)
+	if err != nil {
+		t.Fatalf("a re-encoded event does not decode: %v", err)
+	}
+	b2, err := c.Encode(e2)
+	if err != nil || !bytes.Equal(b1, b2) {
+		t.Fatalf("encode(decode(encode(e))) differs from encode(e): %v", err)
+	}
+}
