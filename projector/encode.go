@@ -14,12 +14,12 @@ import (
 
 const encodingVersion = 1
 
-// AppendWorkflow appends the encoding of w's header (not its plan, which is
-// derived from the canvas).
+// AppendWorkflow appends the encoding of w's header: neither its canvas
+// (AppendCanvas; a record of its own, written once and read only to
+// compile the plan) nor its plan, which is derived from the canvas.
 func AppendWorkflow(b []byte, w *Workflow) []byte {
 	b = append(b, encodingVersion)
 	b = appendString(b, w.ID)
-	b = appendValue(b, w.Canvas)
 	b = binary.AppendVarint(b, w.Submitted)
 	b = append(b, byte(w.Status))
 	b = appendValue(b, w.Result)
@@ -31,17 +31,29 @@ func AppendWorkflow(b []byte, w *Workflow) []byte {
 	return b
 }
 
-// DecodeWorkflow decodes a header written by AppendWorkflow. The Plan is
-// left nil.
+// AppendCanvas appends the encoding of a workflow's canvas.
+func AppendCanvas(b []byte, canvas map[string]any) []byte {
+	return appendValue(append(b, encodingVersion), canvas)
+}
+
+// DecodeCanvas decodes a canvas written by AppendCanvas.
+func DecodeCanvas(b []byte) (map[string]any, error) {
+	d := decoder{b: b}
+	if v := d.byte(); v != encodingVersion && d.err == nil {
+		return nil, fmt.Errorf("projector: canvas record version %d, want %d", v, encodingVersion)
+	}
+	c, _ := d.value().(map[string]any)
+	return c, d.finish()
+}
+
+// DecodeWorkflow decodes a header written by AppendWorkflow. Canvas and
+// Plan are left nil.
 func DecodeWorkflow(b []byte) (*Workflow, error) {
 	d := decoder{b: b}
 	if v := d.byte(); v != encodingVersion && d.err == nil {
 		return nil, fmt.Errorf("projector: workflow record version %d, want %d", v, encodingVersion)
 	}
 	w := &Workflow{ID: d.string()}
-	if c, ok := d.value().(map[string]any); ok {
-		w.Canvas = c
-	}
 	w.Submitted = d.varint()
 	w.Status = Status(d.byte())
 	w.Result = d.value()

@@ -12,6 +12,9 @@ import (
 // WorkflowKey is the key of a workflow header.
 func WorkflowKey(wf string) []byte { return append([]byte("w/"), wf...) }
 
+// CanvasKey is the key of a workflow's canvas.
+func CanvasKey(wf string) []byte { return append([]byte("c/"), wf...) }
+
 // NodeKey is the key of node i of workflow wf.
 func NodeKey(wf string, i int32) []byte {
 	k := make([]byte, 0, len(wf)+7)
@@ -60,6 +63,7 @@ func (s *MemState) Hash() [32]byte {
 	for _, id := range s.WorkflowIDs() {
 		m := s.workflows[id]
 		recs = append(recs, rec{WorkflowKey(id), AppendWorkflow(nil, m.w)})
+		recs = append(recs, rec{CanvasKey(id), AppendCanvas(nil, m.w.Canvas)})
 		for i := range m.nodes {
 			// A node never written is not a record.
 			if v := AppendNode(nil, &m.nodes[i]); !bytes.Equal(v, zeroNode) {

@@ -108,7 +108,8 @@ type Node struct {
 //
 // The key layout a persistent store uses (all keys byte-ordered):
 //
-//	w/<wf>                  Workflow header (canvas, status, result, counters)
+//	w/<wf>                  Workflow header (status, result, counters)
+//	c/<wf>                  the submitted canvas (written once)
 //	n/<wf>/<node:u32 BE>    Node runtime state
 //	t/<task id>             owner workflow of a task id given by task_id
 //	o/<topic>/<part:u32 BE> last applied offset (in the batch with the state)
