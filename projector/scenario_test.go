@@ -203,3 +203,28 @@ func formatState(t *testing.T, st *projector.MemState, wf string) string {
 	}
 	return b.String()
 }
+
+func TestFindTask(t *testing.T) {
+	t.Parallel()
+	f := projector.New(projector.Config{})
+	st := projector.NewMemState()
+	ev := events.Event{ID: "s", Workflow: "w.1", Time: 1, Body: &events.WorkflowSubmitted{Canvas: map[string]any{
+		"task": "celery.group", "subtask_type": "group", "kwargs": map[string]any{"tasks": []any{
+			map[string]any{"task": "tasks.add", "args": []any{int64(1), int64(1)}},
+			map[string]any{"task": "tasks.add", "args": []any{int64(1), int64(1)}, "options": map[string]any{"task_id": "mine"}},
+		}},
+	}}}
+	if _, err := f.Fold(st, &ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	for task, want := range map[string]string{"w.1": "w.1", "w.1.1": "w.1", "mine": "w.1", "w.1.9": "", "nope": ""} {
+		got, err := projector.FindTask(st, task)
+		if err != nil || got != want {
+			t.Errorf("FindTask(%q) = %q, %v; want %q", task, got, err, want)
+		}
+	}
+	tv, wf, err := projector.DescribeTask(st, "mine")
+	if err != nil || wf != "w.1" || tv == nil || tv.Name != "tasks.add" || tv.State != "PENDING" {
+		t.Fatalf("DescribeTask: %+v %q %v", tv, wf, err)
+	}
+}

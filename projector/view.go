@@ -1,6 +1,9 @@
 package projector
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // WorkflowView is a workflow as the HTTP API and the CLI show it
 // (spec/interface.md).
@@ -108,4 +111,48 @@ func taskView(pn *PlanNode, n *Node) *TaskView {
 		t.ParentID = &p
 	}
 	return t
+}
+
+// FindTask returns the workflow that task id belongs to, "" when none: a
+// task_id given in the canvas is looked up, and a minted id is the
+// workflow id itself (the root) or "<workflow>.<index>".
+func FindTask(st State, task string) (string, error) {
+	if owner, err := st.TaskOwner(task); owner != "" || err != nil {
+		return owner, err
+	}
+	candidates := []string{task}
+	if i := strings.LastIndexByte(task, '.'); i > 0 {
+		candidates = append(candidates, task[:i])
+	}
+	for _, wf := range candidates {
+		w, err := st.Workflow(wf)
+		if err != nil {
+			return "", err
+		}
+		if w != nil && w.Plan != nil {
+			if _, ok := w.Plan.Lookup(task); ok {
+				return wf, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// DescribeTask returns the view of one task and its workflow's id, or nil
+// when the task is unknown or was never dispatched.
+func DescribeTask(st State, task string) (*TaskView, string, error) {
+	wf, err := FindTask(st, task)
+	if err != nil || wf == "" {
+		return nil, "", err
+	}
+	v, err := Describe(st, wf)
+	if err != nil || v == nil {
+		return nil, "", err
+	}
+	for _, t := range v.Tasks {
+		if t.ID == task {
+			return t, wf, nil
+		}
+	}
+	return nil, "", nil
 }
