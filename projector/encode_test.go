@@ -9,7 +9,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	t.Parallel()
 	w := &Workflow{
 		ID: "wf", Submitted: 42, Status: Failure, Result: []any{int64(1), 2.5, "x", nil, true, []byte("b"), map[string]any{"k": []any{}}},
-		Err: &Error{Type: "ChordError", Message: "Dependency x raised E('m')", Traceback: "tb", TaskID: "wf.3"},
+		Err:      &Error{Type: "ChordError", Message: "Dependency x raised E('m')", Traceback: "tb", TaskID: "wf.3"},
 		RootDone: true, Outstanding: 2, Completed: true, Rejected: "no",
 	}
 	got, err := DecodeWorkflow(AppendWorkflow(nil, w))

@@ -1,0 +1,88 @@
+# Fugue — build, test and lint entry points. `make help` lists the targets.
+#
+# `make test` runs every test against a real single-node Apache Kafka that
+# scripts/kafka.sh starts from the official jars (Java 17 + Maven) and stops
+# afterwards; set KAFKA_BROKERS to use a broker of your own instead.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+GO ?= go
+KAFKA := scripts/kafka.sh
+# Packages for build/test/vet/bench/fuzz, e.g. `make test PKGS=./projector/...`.
+PKGS ?= ./...
+# Fuzz time per fuzz target for `make fuzz`.
+FUZZTIME ?= 10s
+
+# Main packages under cmd/ that exist today (cmd/engine and cmd/worker are
+# still empty folders; `go list` skips those).
+MAINS = $(shell $(GO) list -e -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./cmd/... 2>/dev/null)
+
+.PHONY: help build test test-unit bench fuzz lint kafka-up kafka-down kafka-status clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## go build $(PKGS) and the commands under cmd/ into ./bin
+	$(GO) build $(PKGS)
+	@if [ -n "$(strip $(MAINS))" ]; then \
+	  mkdir -p bin && echo "$(GO) build -o bin/ $(MAINS)" && $(GO) build -o bin/ $(MAINS); \
+	else echo "build: no main package under cmd/ yet"; fi
+
+# test: use $KAFKA_BROKERS when set, else a broker that `make kafka-up`
+# left running, else start one here and always stop it again (EXIT trap),
+# whatever the tests do. The exit status is go test's.
+test: ## all tests, -race and -tags invariants, against a real Kafka broker
+	@if [ -z "$${KAFKA_BROKERS:-}" ]; then \
+	  if KAFKA_BROKERS=$$($(KAFKA) status 2>/dev/null); then \
+	    echo "test: using the running broker at $$KAFKA_BROKERS"; \
+	  else \
+	    trap '$(KAFKA) down' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	    up=$$($(KAFKA) up); eval "$$up"; \
+	  fi; \
+	fi; \
+	[ -n "$${KAFKA_BROKERS:-}" ] || { echo "test: no broker address"; exit 1; }; \
+	export KAFKA_BROKERS; \
+	echo "$(GO) test -race -count=1 -tags invariants $(PKGS)  (KAFKA_BROKERS=$$KAFKA_BROKERS)"; \
+	$(GO) test -race -count=1 -tags invariants $(PKGS)
+
+test-unit: ## tests without a broker (the broker tests skip)
+	env -u KAFKA_BROKERS $(GO) test -race $(PKGS)
+
+# Placeholder: runs the Go benchmarks in place; it becomes the bench/ suite
+# (real broker, side-by-side runs) once that exists.
+bench: ## Go benchmarks (placeholder for bench/)
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+fuzz: ## every Fuzz target, FUZZTIME each (default 10s)
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg); \
+	  for fz in $$(grep '^Fuzz' <<<"$$list" || true); do \
+	    echo "fuzz: $$pkg $$fz ($(FUZZTIME))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$fz\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+lint: ## gofmt, go vet (with and without -tags invariants), golangci-lint if installed
+	@bad=$$(find . -name '*.go' -not -path './.cache/*' -not -path './bin/*' \
+	  -not -path './.git/*' -not -path '*/testdata/*' -print0 | xargs -0 -r gofmt -l); \
+	if [ -n "$$bad" ]; then echo "gofmt -l: these files need gofmt -w:"; echo "$$bad"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) vet -tags invariants $(PKGS)
+	@if command -v golangci-lint >/dev/null; then \
+	  echo golangci-lint run ./...; golangci-lint run ./...; \
+	else echo "lint: golangci-lint not installed; skipped (depguard/forbidigo rules in .golangci.yml)"; fi
+
+kafka-up: ## start the broker; prints the export KAFKA_BROKERS=... line
+	@$(KAFKA) up
+
+kafka-down: ## stop the broker
+	@$(KAFKA) down
+
+kafka-status: ## is the broker running, and where
+	@$(KAFKA) status
+
+clean: ## stop the broker, remove bin/ and the broker's run dir (keeps the jar cache)
+	@$(KAFKA) down
+	rm -rf bin .cache/kafka/run
