@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"bufio"
+	"errors"
 	"context"
 	"encoding/json"
 	"os"
@@ -66,8 +67,7 @@ func loadCases(t *testing.T) []confCase {
 			c.Expect.Task, _ = m["expect"].(map[string]any)["task"].(map[string]any)
 			cases = append(cases, c)
 		}
-		fh.Close()
-		if err := sc.Err(); err != nil {
+		if err := errors.Join(sc.Err(), fh.Close()); err != nil {
 			t.Fatal(err)
 		}
 	}
