@@ -45,6 +45,11 @@ func (x *folding) markRevoked(i int32, n *Node) {
 	if pn.Kind == TaskNode && n.Status != Idle && n.Status != Scheduled {
 		x.emit(pn.ID, events.RevokedID(pn.ID, ReasonRevoked), &events.TaskRevoked{Reason: ReasonRevoked})
 	}
+	if pn.Kind == TaskNode && n.Dispatched {
+		// A task that was sent shows why it did not finish, as Celery's
+		// result of a revoked task does.
+		n.Err = revokedError(pn.ID)
+	}
 	n.Status = Revoked
 }
 

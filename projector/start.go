@@ -168,24 +168,58 @@ func (x *folding) timerFired(b *events.TimerFired) {
 	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
 		return
 	}
-	kind, num, ok := strings.Cut(b.Timer, "/")
-	attempt, err := strconv.Atoi(num)
-	if !ok || err != nil {
+	n := x.node(i)
+	if !awaits(n, b.Timer) {
 		return
 	}
-	n := x.node(i)
-	switch {
-	case kind == timerExpires && (n.Status == Scheduled || n.Status == Pending || n.Status == Retry):
+	if strings.HasPrefix(b.Timer, timerExpires+"/") {
 		// Past its expiry before it started: revoked, as Celery does.
 		id := x.w.Plan.Nodes[i].ID
 		x.emit(id, events.RevokedID(id, ReasonExpired), &events.TaskRevoked{Reason: ReasonExpired, Attempt: n.Attempt})
 		x.expired(i, n)
-		x.putNode(i, n)
-	case kind == timerETA && n.Status == Scheduled,
-		kind == timerRetry && n.Status == Retry && int(n.Attempt) == attempt:
+	} else {
 		x.dispatch(i, n)
-		x.putNode(i, n)
 	}
+	x.putNode(i, n)
+}
+
+// awaits reports whether task node n still waits for timer: an eta timer
+// while it is scheduled, a retry timer while that retry is pending, an
+// expiry timer until the task starts.
+func awaits(n *Node, timer string) bool {
+	kind, num, ok := strings.Cut(timer, "/")
+	attempt, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return false
+	}
+	switch kind {
+	case timerExpires:
+		return n.Status == Scheduled || n.Status == Pending || n.Status == Retry
+	case timerETA:
+		return n.Status == Scheduled
+	case timerRetry:
+		return n.Status == Retry && int(n.Attempt) == attempt
+	}
+	return false
+}
+
+// TimerPending reports whether the timer of task in workflow wf would
+// still do something if it fired now. The timer service asks before it
+// fires, so that stale timers die quietly.
+func TimerPending(st State, wf, task, timer string) (bool, error) {
+	w, err := st.Workflow(wf)
+	if err != nil || w == nil || w.Plan == nil || w.Completed {
+		return false, err
+	}
+	i, ok := w.Plan.Lookup(task)
+	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
+		return false, nil
+	}
+	n, err := st.Node(w, i)
+	if err != nil {
+		return false, err
+	}
+	return awaits(n, timer), nil
 }
 
 // retrying applies a worker's request to retry the current attempt.

@@ -12,7 +12,6 @@ package harness
 import (
 	"container/heap"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 
@@ -231,15 +230,6 @@ func (h *Harness) Workflow(id string) (*projector.WorkflowView, error) {
 		err = fmt.Errorf("harness: no workflow %q", id)
 	}
 	return v, err
-}
-
-// WorkflowJSON returns the view as JSON with Fugue's value encoding.
-func (h *Harness) WorkflowJSON(id string) ([]byte, error) {
-	v, err := h.Workflow(id)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v)
 }
 
 type timer struct {

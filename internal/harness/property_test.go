@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/conformance"
 	"github.com/fugue-run/fugue/internal/harness"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/value"
@@ -13,7 +14,7 @@ import (
 
 // runAll submits every valid case as its own workflow in one harness and
 // runs them together.
-func runAll(t *testing.T, cases []confCase, chaos harness.Chaos) *harness.Harness {
+func runAll(t *testing.T, cases []conformance.Case, chaos harness.Chaos) *harness.Harness {
 	t.Helper()
 	h := harness.New(projector.Config{}, chaos)
 	for i, c := range cases {
@@ -25,12 +26,11 @@ func runAll(t *testing.T, cases []confCase, chaos harness.Chaos) *harness.Harnes
 	return h
 }
 
-// validCases drops the cases whose canvas is refused and renames task ids
-// given with task_id per case, so that cases do not collide in one log.
-func validCases(t *testing.T) []confCase {
-	var out []confCase
+// validCases drops the cases whose canvas is refused.
+func validCases(t *testing.T) []conformance.Case {
+	var out []conformance.Case
 	for _, c := range loadCases(t) {
-		if c.Expect.HTTPStatus == nil {
+		if _, refused := c.Refused(); !refused {
 			out = append(out, c)
 		}
 	}

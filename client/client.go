@@ -1,0 +1,211 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fugue-run/fugue/value"
+)
+
+// Client talks to one Fugue server. It is safe for concurrent use.
+type Client struct {
+	base  string
+	hc    *http.Client
+	token string
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	hc    *http.Client
+	token string
+}
+
+// WithHTTPClient sets the HTTP client requests go through. Default
+// http.DefaultClient. Keep its Timeout unset or above the longest wait
+// (about a minute per request: waits are split into long polls of at most
+// PollWait).
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.hc = hc } }
+
+// WithToken sends "Authorization: Bearer <token>" with every request.
+// Default "": none.
+func WithToken(token string) Option { return func(c *config) { c.token = token } }
+
+// PollWait is the longest wait one request asks the server for; longer
+// waits are a series of such long polls.
+const PollWait = time.Minute
+
+// New returns a client of the server at baseURL ("http://127.0.0.1:8080";
+// a path prefix is kept, a trailing slash dropped).
+func New(baseURL string, opts ...Option) *Client {
+	cfg := config{hc: http.DefaultClient}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.hc == nil {
+		cfg.hc = http.DefaultClient
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), hc: cfg.hc, token: cfg.token}
+}
+
+// Errors a request can fail with, for errors.Is: a *StatusError matches
+// the one for its status code.
+var (
+	// ErrNotFound: the workflow or task is unknown (404).
+	ErrNotFound = errors.New("client: not found")
+	// ErrRefused: the server refused the submission (400: not a valid
+	// canvas; 413: too large).
+	ErrRefused = errors.New("client: refused")
+	// ErrUnauthorized: the bearer token is missing or wrong (401).
+	ErrUnauthorized = errors.New("client: unauthorized")
+)
+
+// StatusError is an answer other than the one a request expects.
+type StatusError struct {
+	// Code is the HTTP status code.
+	Code int
+	// Message is the server's {"error": …}, or the body's text.
+	Message string
+}
+
+// Error returns "client: HTTP <code>: <message>".
+func (e *StatusError) Error() string { return fmt.Sprintf("client: HTTP %d: %s", e.Code, e.Message) }
+
+// Is matches ErrNotFound, ErrRefused and ErrUnauthorized by status code.
+func (e *StatusError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Code == http.StatusNotFound
+	case ErrRefused:
+		return e.Code == http.StatusBadRequest || e.Code == http.StatusRequestEntityTooLarge
+	case ErrUnauthorized:
+		return e.Code == http.StatusUnauthorized
+	}
+	return false
+}
+
+// reply is a decoded answer.
+type reply struct {
+	body  any
+	ready bool // the Fugue-Ready header
+}
+
+// do sends a request and decodes the JSON answer; a status other than
+// want is a *StatusError.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, want int) (reply, error) {
+	u := c.base + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return reply{}, fmt.Errorf("client: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return reply{}, fmt.Errorf("client: %w", err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return reply{}, fmt.Errorf("client: %s %s: reading the answer: %w", method, path, err)
+	}
+	if res.StatusCode != want {
+		return reply{}, statusError(res.StatusCode, data)
+	}
+	v, err := value.DecodeJSON(data)
+	if err != nil {
+		return reply{}, fmt.Errorf("client: %s %s: the answer is not JSON: %w", method, path, err)
+	}
+	return reply{body: v, ready: res.Header.Get("Fugue-Ready") == "true"}, nil
+}
+
+// statusError words an unexpected answer: its {"error": …} when it has
+// one, else its text.
+func statusError(code int, data []byte) *StatusError {
+	msg := strings.TrimSpace(string(data))
+	if v, err := value.DecodeJSON(data); err == nil {
+		if m, ok := v.(map[string]any); ok {
+			if s, ok := m["error"].(string); ok {
+				msg = s
+			}
+		}
+	}
+	if msg == "" {
+		msg = http.StatusText(code)
+	}
+	return &StatusError{Code: code, Message: msg}
+}
+
+// waitQuery is ?wait=<d> for d > 0.
+func waitQuery(d time.Duration) url.Values {
+	if d <= 0 {
+		return nil
+	}
+	return url.Values{"wait": {d.String()}}
+}
+
+// Workflow reads workflow id once. With wait > 0 the server answers once
+// the workflow is ready or wait passed (the server caps it, 5 minutes by
+// default); see AsyncResult.Wait for longer waits. An unknown id is an
+// error matching ErrNotFound.
+func (c *Client) Workflow(ctx context.Context, id string, wait time.Duration) (*Workflow, error) {
+	r, err := c.do(ctx, http.MethodGet, "/v1/workflows/"+url.PathEscape(id), waitQuery(wait), nil, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	w, err := decodeWorkflow(r.body)
+	if err != nil {
+		return nil, err
+	}
+	w.Ready = r.ready
+	return w, nil
+}
+
+// Task reads one task by id. With wait > 0 the server answers once the
+// task is final, or its workflow is ready, or wait passed.
+func (c *Client) Task(ctx context.Context, id string, wait time.Duration) (*Task, error) {
+	r, err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id), waitQuery(wait), nil, http.StatusOK)
+	if err != nil {
+		return nil, err
+	}
+	t, err := decodeTask(r.body)
+	if err != nil {
+		return nil, err
+	}
+	t.Ready = r.ready
+	return t, nil
+}
+
+// Revoke revokes workflow id: nothing of it runs any more and running
+// tasks are cancelled.
+func (c *Client) Revoke(ctx context.Context, id string) error {
+	_, err := c.do(ctx, http.MethodPost, "/v1/workflows/"+url.PathEscape(id)+"/revoke", nil, nil, http.StatusAccepted)
+	return err
+}
+
+// RevokeTask revokes one task (or a chain, group or chord by its task_id)
+// of a workflow.
+func (c *Client) RevokeTask(ctx context.Context, id string) error {
+	_, err := c.do(ctx, http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/revoke", nil, nil, http.StatusAccepted)
+	return err
+}

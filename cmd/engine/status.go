@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/fugue-run/fugue/client"
+)
+
+const statusUsage = `usage: engine status [--server URL] [--token TOKEN] ID
+
+Prints workflow ID as JSON on one line (the same JSON as engine submit).
+Exit status 0, or 1 when the workflow is unknown or the server cannot be
+reached.
+
+flags:
+`
+
+// runStatus is "engine status".
+func runStatus(ctx context.Context, args []string, env func(string) string, _ io.Reader, stdout, stderr io.Writer) (exit int) {
+	fs := flag.NewFlagSet("engine status", flag.ContinueOnError)
+	cf := addClientFlags(fs, env)
+	pos, code, ok := parseFlags(fs, args, statusUsage, 1, stderr)
+	if !ok {
+		return code
+	}
+	id := pos[0]
+	w, err := cf.client().Workflow(ctx, id, 0)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		fmt.Fprintf(stderr, "engine status: workflow %s not found\n", id)
+		return 1
+	case err != nil:
+		fmt.Fprintf(stderr, "engine status: %s\n", errorText(err))
+		return 1
+	}
+	return printWorkflow(stdout, stderr, w)
+}

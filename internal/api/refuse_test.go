@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/internal/api"
+)
+
+func TestInvalidCanvasIs400WithPath(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{Limits: canvas.Limits{MaxDepth: 3}})
+	for _, c := range []struct{ body, want string }{
+		{`{"task": "celery.chain", "subtask_type": "chain", "kwargs": {"tasks": [{"task": "tasks.add"}, {"task": "tasks.mul", "args": {}}]}}`,
+			`{"error":"kwargs.tasks[1].args: expected a list"}`},
+		{`{"task": "celery.chord", "kwargs": {"header": [{"task": "tasks.add"}]}}`, `{"error":"kwargs.body: chord without a body"}`},
+		{`{"args": [1]}`, `{"error":"task: missing"}`},
+		{`[1, 2]`, `{"error":"canvas: expected a dict"}`},
+		{`{"task": "x", "subtask_type": "nope"}`, `{"error":"subtask_type: unknown \"nope\""}`},
+		{`{"task": `, ``}, // a JSON error, worded by the decoder
+		{`{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}]}}]}}]}}`,
+			`{"error":"kwargs.tasks[0].kwargs.tasks[0].kwargs.tasks[0]: nesting depth 4 exceeds the limit of 3"}`},
+		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a", "options": {"task_id": "x"}}, {"task": "b", "options": {"task_id": "x"}}]}}`,
+			`{"error":"task_id \"x\" is used twice in the canvas"}`},
+	} {
+		r := e.do("POST", "/v1/workflows", c.body)
+		if r.code != http.StatusBadRequest || c.want != "" && r.body != c.want || !strings.HasPrefix(r.body, `{"error":"`) {
+			t.Errorf("%s:\ngot  %d %s\nwant 400 %s", c.body, r.code, r.body, c.want)
+		}
+	}
+	if n := e.b.Submits(); n != 0 {
+		t.Errorf("%d refused canvases reached the backend", n)
+	}
+}
+
+func TestTaskIDOfAnotherWorkflowIs400(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	e.submit(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "mine"}}]}}`)
+	r := e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2], "options": {"link": {"task": "tasks.identity", "options": {"task_id": "mine"}}}}`)
+	e.expect(r, http.StatusBadRequest, `{"error":"task_id mine is already used by workflow wf1"}`)
+}
+
+func TestBodyOverTheLimitIs413(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{Limits: canvas.Limits{MaxBytes: 64}})
+	big := `{"task": "tasks.identity", "args": ["` + strings.Repeat("x", 100) + `"]}`
+	want := `{"error":"canvas: the request body exceeds the limit of 64 bytes"}`
+	e.expect(e.do("POST", "/v1/workflows", big), http.StatusRequestEntityTooLarge, want)
+
+	// Without a Content-Length the reader stops at the limit.
+	req, err := http.NewRequestWithContext(t.Context(), "POST", e.srv.URL+"/v1/workflows", io.MultiReader(strings.NewReader(big)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = -1
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge || strings.TrimSpace(string(body)) != want {
+		t.Errorf("chunked: %d %s", res.StatusCode, body)
+	}
+	// Exactly at the limit is fine.
+	at := `{"task": "tasks.identity", "args": ["` + strings.Repeat("x", 64-40) + `"]}`
+	if len(at) != 64 {
+		t.Fatalf("test body is %d bytes", len(at))
+	}
+	e.submit(at)
+}
+
+func TestRootTaskIDIsTheIDAndIdempotent(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	canvas := `{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "job-7"}}`
+	e.expect(e.do("POST", "/v1/workflows", canvas), http.StatusCreated, `{"id":"job-7"}`)
+	e.expect(e.do("POST", "/v1/workflows", canvas), http.StatusCreated, `{"id":"job-7"}`)
+	if n := e.b.Submits(); n != 1 {
+		t.Errorf("%d submissions reached the backend, want 1", n)
+	}
+	e.settle()
+	r := e.do("GET", "/v1/workflows/job-7", "")
+	if r.code != http.StatusOK || !strings.Contains(r.body, `"state":"SUCCESS","result":3`) {
+		t.Errorf("%d %s", r.code, r.body)
+	}
+}
+
+func TestBackendFailureIs503(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	id := e.submit(`{"task": "tasks.add", "args": [1, 2]}`)
+	e.b.FailAppends(io.ErrClosedPipe)
+	e.expect(e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2]}`), http.StatusServiceUnavailable,
+		`{"error":"submit: io: read/write on closed pipe"}`)
+	e.expect(e.do("POST", "/v1/workflows/"+id+"/revoke", ""), http.StatusServiceUnavailable,
+		`{"error":"revoke: io: read/write on closed pipe"}`)
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/value"
+)
+
+// submit is POST /v1/workflows: validate the canvas whole, pick the
+// workflow id (the root's task_id, else a new one), append it, and answer
+// 201 {"id": …}. A canvas that is not valid is refused with 400 and its
+// path; a body over Limits.MaxBytes with 413. Submitting a known id again
+// appends nothing and answers as the first submission did.
+func (s *server) submit(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	v, err := value.DecodeJSON(body)
+	if err != nil {
+		// ParseJSON words a decoding error as it words every other.
+		if _, perr := canvas.ParseJSON(body, s.cfg.Limits); perr != nil {
+			err = perr
+		}
+		s.refuse(w, r, err.Error())
+		return
+	}
+	sig, err := canvas.FromOwnedValue(v, s.cfg.Limits)
+	if err != nil {
+		s.refuse(w, r, err.Error())
+		return
+	}
+	wire := v.(map[string]any) // FromOwnedValue accepts nothing else at the root
+
+	id := sig.Options.TaskID
+	if id == "" {
+		id = s.cfg.NewID()
+	}
+	st := s.b.State()
+	old, err := st.Workflow(id)
+	if err != nil {
+		s.internalError(w, r, err)
+		return
+	}
+	if old != nil {
+		s.submitted(w, r, id, old)
+		return
+	}
+	if reason, err := precheck(st, id, sig); err != nil {
+		s.internalError(w, r, err)
+		return
+	} else if reason != "" {
+		s.refuse(w, r, reason)
+		return
+	}
+	if err := s.b.Submit(r.Context(), id, wire); err != nil {
+		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+		return
+	}
+	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", len(body))
+
+	var seen *projector.Workflow
+	if s.cfg.SubmitWait > 0 {
+		_, err = s.await(r.Context(), s.cfg.SubmitWait, func(st projector.State) (bool, error) {
+			w, err := st.Workflow(id)
+			seen = w
+			return w != nil, err
+		})
+		if err != nil && r.Context().Err() == nil {
+			s.internalError(w, r, err)
+			return
+		}
+	}
+	s.submitted(w, r, id, seen)
+}
+
+// submitted answers a submission the engine accepted (201), or refused
+// when it folded it (400 with its reason). w is nil when the engine has
+// not folded it yet.
+func (s *server) submitted(rw http.ResponseWriter, r *http.Request, id string, w *projector.Workflow) {
+	if w != nil && w.Rejected != "" {
+		s.refuse(rw, r, w.Rejected)
+		return
+	}
+	rw.Header().Set("Location", "/v1/workflows/"+url.PathEscape(id))
+	writeID(rw, http.StatusCreated, id)
+}
+
+// readBody reads the request body up to Limits.MaxBytes; past that it
+// answers 413.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	limit := int64(s.cfg.Limits.MaxBytes)
+	tooLarge := func() {
+		msg := fmt.Sprintf("canvas: the request body exceeds the limit of %d bytes", limit)
+		s.cfg.Logger.Debug("api: canvas refused", "reason", msg)
+		writeError(w, http.StatusRequestEntityTooLarge, msg)
+	}
+	if r.ContentLength > limit {
+		tooLarge()
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		tooLarge()
+		return nil, false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+		return nil, false
+	}
+	return body, true
+}
+
+// refuse answers 400 {"error": reason}.
+func (s *server) refuse(w http.ResponseWriter, r *http.Request, reason string) {
+	s.cfg.Logger.Debug("api: canvas refused", "reason", reason, "remote", r.RemoteAddr)
+	writeError(w, http.StatusBadRequest, reason)
+}
+
+// precheck refuses what the engine would reject after the fact: task_ids
+// used twice in the canvas, or already used by another workflow. The
+// reasons are worded as the engine words them. The engine checks again
+// (two submissions may race); this only keeps refused canvases out of the
+// log where it can.
+func precheck(st projector.State, id string, sig *canvas.Signature) (string, error) {
+	plan, err := projector.Compile(id, sig)
+	if err != nil {
+		return err.Error(), nil
+	}
+	for i := range plan.Nodes {
+		n := &plan.Nodes[i]
+		if n.Sig.Options.TaskID == "" || n.ID == id {
+			continue
+		}
+		owner, err := st.TaskOwner(n.ID)
+		if err != nil {
+			return "", err
+		}
+		if owner != "" && owner != id {
+			return "task_id " + n.ID + " is already used by workflow " + owner, nil
+		}
+	}
+	return "", nil
+}
