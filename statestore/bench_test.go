@@ -1,0 +1,108 @@
+package statestore
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/harness"
+	"github.com/fugue-run/fugue/projector"
+)
+
+// BenchmarkFoldChord folds the log of a chord of 100,000 header tasks into
+// a fresh store, committing every 1,000 events as the engine does (the
+// applied offset and the timers in each commit).
+func BenchmarkFoldChord(b *testing.B) {
+	const n, every = 100_000, 1000
+	log := record(b, harness.Chaos{}, chord(n).Value()).Log
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		s, _ := setup(b)
+		f := newFolder(s, every)
+		b.StartTimer()
+		f.fold(b, log, 0)
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(float64(len(log)*b.N)/sec, "events/s")
+	b.ReportMetric(float64(len(log)), "events/op")
+}
+
+// BenchmarkChordMemberCompletion folds one header member's completion in
+// its own Txn and commits it, against a store holding a chord of n
+// members: the cost must not grow with n.
+func BenchmarkChordMemberCompletion(b *testing.B) {
+	for _, n := range []int{1000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("header=%d", n), func(b *testing.B) {
+			f := projector.New(projector.Config{})
+			fresh := func() *Store {
+				s, _ := setup(b)
+				txn := s.Begin()
+				if _, err := f.Fold(txn, submitEvent("wf", chord(n)), nil); err != nil {
+					b.Fatal(err)
+				}
+				if err := txn.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				return s
+			}
+			s := fresh()
+			var out []events.Event
+			next := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if next == n-1 { // keep the body from firing: start again
+					b.StopTimer()
+					s.Close()
+					s, next = fresh(), 0
+					b.StartTimer()
+				}
+				task := fmt.Sprintf("wf.%d", next+2)
+				ev := events.Event{ID: events.SucceededID(task, 0), Workflow: "wf", Task: task, Time: harness.Epoch + 1,
+					Body: &events.TaskSucceeded{Result: int64(next)}}
+				txn := s.Begin()
+				var err error
+				if out, err = f.Fold(txn, &ev, out[:0]); err != nil || len(out) != 1 {
+					b.Fatalf("fold: %v, %d outputs", err, len(out))
+				}
+				txn.SetApplied(testTopic, 0, int64(next))
+				if err := txn.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				next++
+			}
+		})
+	}
+}
+
+// TestChordCompletionWritesConstant checks that a header member's
+// completion reads and writes the same records whatever the header size.
+func TestChordCompletionWritesConstant(t *testing.T) {
+	t.Parallel()
+	touched := func(n int) (reads, writes int) {
+		s, _ := setup(t)
+		f := projector.New(projector.Config{})
+		txn := s.Begin()
+		if _, err := f.Fold(txn, submitEvent("wf", chord(n)), nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		task := fmt.Sprintf("wf.%d", 2+n/2)
+		ev := events.Event{ID: events.SucceededID(task, 0), Workflow: "wf", Task: task, Time: harness.Epoch + 1, Body: &events.TaskSucceeded{Result: int64(1)}}
+		txn = s.Begin()
+		defer txn.Discard()
+		if out, err := f.Fold(txn, &ev, nil); err != nil || len(out) != 1 {
+			t.Fatalf("fold: %v, %v", err, out)
+		}
+		return len(txn.st.wfs) + len(txn.st.nodes), len(txn.st.dirtyW) + len(txn.st.dirtyN)
+	}
+	r10, w10 := touched(10)
+	r10k, w10k := touched(10_000)
+	if r10 != r10k || w10 != w10k || w10 > 3 {
+		t.Fatalf("a completion read %d and wrote %d records with 10 members, %d and %d with 10,000", r10, w10, r10k, w10k)
+	}
+}

@@ -1,0 +1,134 @@
+package statestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/fugue-run/fugue/projector"
+)
+
+// Commit writes every change of the Txn in one Pebble batch, without
+// fsync (see the package documentation for why that is safe), and ends
+// the Txn. On error nothing is written.
+func (t *Txn) Commit() error {
+	st := t.st
+	if st == nil {
+		return ErrTxnDone
+	}
+	t.st = nil
+	defer t.s.release(st)
+	if st.err != nil {
+		return st.err
+	}
+	b := t.s.db.NewBatch()
+	defer b.Close()
+	if err := st.write(t.s.db, b); err != nil {
+		return err
+	}
+	if b.Empty() {
+		return nil
+	}
+	if err := b.Commit(pebble.NoSync); err != nil {
+		return fmt.Errorf("statestore: commit: %w", err)
+	}
+	// New plans are committed now: keep them for the next transactions.
+	for _, e := range st.dirtyW {
+		if e.fresh && e.w.Plan != nil {
+			t.s.plans.add(e.id, compiled{canvas: e.w.Canvas, plan: e.w.Plan})
+		}
+	}
+	return nil
+}
+
+// Discard ends the Txn without writing anything (after the Kafka
+// transaction it belongs to aborted). Discarding a finished Txn does
+// nothing.
+func (t *Txn) Discard() {
+	if st := t.st; st != nil {
+		t.st = nil
+		t.s.release(st)
+	}
+}
+
+// write puts the Txn's changes into b.
+func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
+	for k, off := range st.applied {
+		st.buf = appendAppliedKey(st.buf[:0], k.topic, k.partition)
+		var prev int64
+		found, err := get(db, st.buf, func(v []byte) (err error) {
+			prev, err = decodeOffset(v)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if found && off < prev {
+			return fmt.Errorf("%w: %s/%d from %d to %d", ErrOffsetRegressed, k.topic, k.partition, prev, off)
+		}
+		st.val = binary.BigEndian.AppendUint64(st.val[:0], uint64(off))
+		if err := b.Set(st.buf, st.val, nil); err != nil {
+			return err
+		}
+	}
+	for _, e := range st.dirtyW {
+		st.buf = appendWorkflowKey(st.buf[:0], e.id)
+		st.val = projector.AppendWorkflow(st.val[:0], e.w)
+		if err := b.Set(st.buf, st.val, nil); err != nil {
+			return err
+		}
+		if e.fresh {
+			st.buf = appendCanvasKey(st.buf[:0], e.id)
+			st.val = projector.AppendCanvas(st.val[:0], e.w.Canvas)
+			if err := b.Set(st.buf, st.val, nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ne := range st.dirtyN {
+		st.buf = appendNodeKey(st.buf[:0], ne.ref.e.id, ne.ref.i)
+		st.val = projector.AppendNode(st.val[:0], &ne.n)
+		var err error
+		switch {
+		case !bytes.Equal(st.val, zeroNode):
+			err = b.Set(st.buf, st.val, nil)
+		case !ne.ref.e.fresh: // back to zero: no record, as in MemState
+			err = b.Delete(st.buf, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for task, wf := range st.tasks {
+		st.buf = appendTaskKey(st.buf[:0], task)
+		st.val = append(st.val[:0], wf...)
+		if err := b.Set(st.buf, st.val, nil); err != nil {
+			return err
+		}
+	}
+	for k, put := range st.timers {
+		st.buf = append(st.buf[:0], k...)
+		var err error
+		if put {
+			err = b.Set(st.buf, nil, nil)
+		} else {
+			err = b.Delete(st.buf, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errOffset = errors.New("statestore: malformed applied offset")
+
+func decodeOffset(v []byte) (int64, error) {
+	if len(v) != 8 {
+		return 0, errOffset
+	}
+	return int64(binary.BigEndian.Uint64(v)), nil
+}

@@ -1,0 +1,62 @@
+// Package statestore keeps the engine's state in Pebble: the projector's
+// records, the last applied offset of every partition, and the pending
+// timers. It decides nothing: the projector's Fold decides, through a Txn,
+// which is a projector.State.
+//
+// # Key layout
+//
+// All keys are byte-ordered; projector/state.go documents the state
+// records and projector/encode.go their encodings.
+//
+//	w/<wf>                              workflow header (projector.AppendWorkflow)
+//	c/<wf>                              its canvas, written once (projector.AppendCanvas)
+//	n/<wf>/<node u32 BE>                node state (projector.AppendNode); a zero node has no record
+//	t/<task id>                         the workflow that claimed a task_id
+//	o/<topic>/<partition u32 BE>        last applied offset (int64 as u64 BE)
+//	r/<due u64 BE>/<wf>\x00<task>\x00<name>  a pending timer, in due order (empty value)
+//	m/version                           the store format ("1"); Open refuses others
+//
+// The state hash (Store.Hash) covers c/, n/, t/ and w/ only, exactly as
+// projector.MemState.Hash does, so a store and an in-memory fold of the
+// same log hash alike. Plans are derived from the canvas and never stored:
+// a Store keeps the most recently used ones in memory (WithPlanCacheSize).
+//
+// # Durability
+//
+// Kafka's events topic is the source of truth; this store is a cache of
+// the fold of it. Txn.Commit writes a transaction's state changes and the
+// applied offsets that they cover (Txn.SetApplied) in one atomic Pebble
+// batch, without fsync (pebble.NoSync): a crash can lose the last commits
+// but never tears one, so the store always holds the state of exactly the
+// records up to its applied offsets. After a crash the engine reads
+// Store.Applied and folds the log again from there, with outputs
+// suppressed up to the offset Kafka committed. Close and Checkpoint flush
+// and sync what was committed.
+//
+// Applied offsets only grow: a commit that would move one back fails with
+// ErrOffsetRegressed and writes nothing.
+//
+// # Concurrency
+//
+// One Txn at a time writes a given partition's workflows and offsets
+// (transactions on disjoint partitions may run in parallel). Readers
+// (Store.Reader, Store.Snapshot) and the read methods of Store (Applied,
+// Timers, WorkflowIDs, Hash, Checkpoint) see committed data only and are
+// safe to use while a Txn runs.
+//
+// # Options
+//
+//   - WithLogger: where the store and Pebble log (Pebble's chatter at
+//     debug level). Default: discarded.
+//   - WithCacheSize: Pebble's block cache in bytes. Default 64 MiB.
+//   - WithPlanCacheSize: compiled plans kept across transactions. Default
+//     10,000.
+//   - WithLimits: the canvas limits a stored canvas is parsed with when its
+//     plan is compiled again; must match the projector's. Default
+//     canvas.DefaultLimits.
+//
+// Fixed Pebble settings: the newest on-disk format of the linked Pebble,
+// 64 MiB memtables (a 100,000-task chord submission, ~6 MB, stays in
+// memory), bloom filters of 10 bits per key on every level (Fold reads
+// records by key).
+package statestore

@@ -1,0 +1,104 @@
+package statestore
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Key prefixes (projector/state.go has the layout of the state records).
+const (
+	prefixCanvas   = "c/"
+	prefixMeta     = "m/"
+	prefixNode     = "n/"
+	prefixApplied  = "o/"
+	prefixTimer    = "r/"
+	prefixTask     = "t/"
+	prefixWorkflow = "w/"
+)
+
+// keyVersion holds the store format version.
+var keyVersion = []byte(prefixMeta + "version")
+
+// formatVersion is the store format this package writes and reads.
+const formatVersion = "1"
+
+// prefixEnd returns the smallest key after every key starting with p.
+func prefixEnd(p string) []byte {
+	b := []byte(p)
+	b[len(b)-1]++
+	return b
+}
+
+func appendWorkflowKey(b []byte, wf string) []byte {
+	return append(append(b, prefixWorkflow...), wf...)
+}
+
+func appendCanvasKey(b []byte, wf string) []byte {
+	return append(append(b, prefixCanvas...), wf...)
+}
+
+// appendNodeKey appends n/<wf>/<i u32 BE>, as projector.NodeKey.
+func appendNodeKey(b []byte, wf string, i int32) []byte {
+	b = append(append(append(b, prefixNode...), wf...), '/')
+	return binary.BigEndian.AppendUint32(b, uint32(i))
+}
+
+func appendTaskKey(b []byte, task string) []byte {
+	return append(append(b, prefixTask...), task...)
+}
+
+// appendAppliedKey appends o/<topic>/<partition u32 BE>.
+func appendAppliedKey(b []byte, topic string, partition int32) []byte {
+	b = append(append(append(b, prefixApplied...), topic...), '/')
+	return binary.BigEndian.AppendUint32(b, uint32(partition))
+}
+
+// Timer is a pending timer (a countdown, an eta, a retry backoff, an
+// expiry) of a task: the engine's timer service fires it as TimerFired
+// once Due has passed. Timers are kept in due order.
+type Timer struct {
+	// Due is when the timer fires, in µs since the Unix epoch; not
+	// negative.
+	Due int64
+	// Workflow and Task say whose timer it is; they contain no NUL byte.
+	Workflow, Task string
+	// Name is the timer's name (TimerScheduled.Timer).
+	Name string
+}
+
+var errTimerKey = errors.New("statestore: malformed timer key")
+
+// appendTimerKey appends r/<due u64 BE>/<wf>\x00<task>\x00<name>.
+func appendTimerKey(b []byte, t Timer) ([]byte, error) {
+	if t.Due < 0 {
+		return b, fmt.Errorf("statestore: timer %s/%s/%s: negative due time %d", t.Workflow, t.Task, t.Name, t.Due)
+	}
+	if strings.IndexByte(t.Workflow, 0) >= 0 || strings.IndexByte(t.Task, 0) >= 0 {
+		return b, fmt.Errorf("statestore: timer %q/%q: a NUL byte in a workflow or task id", t.Workflow, t.Task)
+	}
+	b = binary.BigEndian.AppendUint64(append(b, prefixTimer...), uint64(t.Due))
+	b = append(append(append(append(append(b, '/'), t.Workflow...), 0), t.Task...), 0)
+	return append(b, t.Name...), nil
+}
+
+func parseTimerKey(k []byte) (Timer, error) {
+	const head = len(prefixTimer) + 8 + 1
+	if len(k) < head || k[head-1] != '/' {
+		return Timer{}, errTimerKey
+	}
+	t := Timer{Due: int64(binary.BigEndian.Uint64(k[len(prefixTimer):]))}
+	rest := k[head:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return Timer{}, errTimerKey
+	}
+	t.Workflow, rest = string(rest[:i]), rest[i+1:]
+	if i = bytes.IndexByte(rest, 0); i < 0 {
+		return Timer{}, errTimerKey
+	}
+	t.Task, t.Name = string(rest[:i]), string(rest[i+1:])
+	return t, nil
+}

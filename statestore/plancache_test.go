@@ -1,0 +1,83 @@
+package statestore
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/internal/harness"
+	"github.com/fugue-run/fugue/projector"
+)
+
+func TestPlanCacheLRU(t *testing.T) {
+	t.Parallel()
+	c := newPlanCache(2)
+	p := func(n int) compiled { return compiled{plan: &projector.Plan{Nodes: make([]projector.PlanNode, n)}} }
+	c.add("a", p(1))
+	c.add("b", p(2))
+	if got := c.add("a", p(9)); len(got.plan.Nodes) != 1 {
+		t.Fatal("add replaced a cached plan")
+	}
+	c.get("a") // b is now the least recently used
+	c.add("c", p(3))
+	if _, ok := c.get("b"); ok {
+		t.Fatal("b was not evicted")
+	}
+	for id, n := range map[string]int{"a": 1, "c": 3} {
+		if got, ok := c.get(id); !ok || len(got.plan.Nodes) != n {
+			t.Fatalf("%s: %v %v", id, ok, got)
+		}
+	}
+	if c.len() != 2 {
+		t.Fatalf("%d plans cached, want 2", c.len())
+	}
+}
+
+// TestPlanCacheEviction folds many workflows, interleaved, through a store
+// that keeps one plan: every read compiles the plan again, and the state
+// must come out the same.
+func TestPlanCacheEviction(t *testing.T) {
+	t.Parallel()
+	var sigs []map[string]any
+	for i := range 6 {
+		// Different shapes, so that a plan used for the wrong workflow
+		// would show.
+		sigs = append(sigs, canvas.Chain(canvas.S("tasks.add", int64(i), int64(1)), chord(i+1), canvas.S("tasks.add", int64(1))).Value())
+	}
+	h := record(t, harness.Chaos{Seed: 3, Shuffle: true, Redeliver: 0.1}, sigs...)
+	mem, _ := memFold(t, h.Log)
+	for _, size := range []int{1, 3, 1000} {
+		t.Run(fmt.Sprintf("size=%d", size), func(t *testing.T) {
+			t.Parallel()
+			s, _ := setup(t, WithPlanCacheSize(size))
+			newFolder(s, 3).fold(t, h.Log, 0)
+			if got, want := mustHash(t, s), mem.Hash(); got != want {
+				t.Fatalf("hash %x, memory %x", got, want)
+			}
+			if n := s.plans.len(); n > size {
+				t.Fatalf("%d plans cached, limit %d", n, size)
+			}
+			// A workflow read twice in one txn keeps its pointer even when
+			// its plan was evicted in between.
+			txn := s.Begin()
+			defer txn.Discard()
+			a, _ := txn.Workflow("wf00")
+			for i := 1; i < len(sigs); i++ {
+				if _, err := txn.Workflow(fmt.Sprintf("wf%02d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if b, _ := txn.Workflow("wf00"); a != b || a.Plan == nil {
+				t.Fatal("workflow pointer changed within a txn")
+			}
+			for i := range sigs {
+				id := fmt.Sprintf("wf%02d", i)
+				w, _ := txn.Workflow(id)
+				m, _ := mem.Workflow(id)
+				if len(w.Plan.Nodes) != len(m.Plan.Nodes) || w.Plan.Nodes[len(w.Plan.Nodes)-1].ID != m.Plan.Nodes[len(m.Plan.Nodes)-1].ID {
+					t.Fatalf("%s: plan of %d nodes, memory %d", id, len(w.Plan.Nodes), len(m.Plan.Nodes))
+				}
+			}
+		})
+	}
+}

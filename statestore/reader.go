@@ -1,0 +1,74 @@
+package statestore
+
+import (
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/fugue-run/fugue/projector"
+)
+
+// Reader is a read-only projector.State over committed data, for the HTTP
+// API and tools: its write methods return ErrReadOnly. It is safe for
+// concurrent use, also while a Txn runs and commits; it never sees a
+// Txn's uncommitted changes.
+//
+// Every call returns freshly decoded records: a *Workflow or *Node it
+// returns belongs to the caller.
+type Reader struct {
+	s    *Store
+	src  source
+	snap *pebble.Snapshot
+}
+
+var _ projector.State = (*Reader)(nil)
+
+// Reader returns a view of the latest committed state: each call reads
+// what is committed at that moment, so two calls may straddle a commit
+// (use Snapshot for a consistent view of several records). It needs no
+// Close.
+func (s *Store) Reader() *Reader { return &Reader{s: s, src: s.db} }
+
+// Snapshot returns a view of the state committed now, consistent across
+// all its calls, however many commits follow. It pins old data in Pebble
+// until Close: close it soon.
+func (s *Store) Snapshot() *Reader {
+	snap := s.db.NewSnapshot()
+	return &Reader{s: s, src: snap, snap: snap}
+}
+
+// Close releases a snapshot; it does nothing for a view from Store.Reader.
+func (r *Reader) Close() error {
+	if r.snap == nil {
+		return nil
+	}
+	snap := r.snap
+	r.snap = nil
+	return snap.Close()
+}
+
+// Workflow implements projector.State.
+func (r *Reader) Workflow(id string) (*projector.Workflow, error) {
+	w, _, err := r.s.loadWorkflow(r.src, id, nil)
+	return w, err
+}
+
+// Node implements projector.State.
+func (r *Reader) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
+	n := new(projector.Node)
+	_, err := loadNode(r.src, w.ID, i, n, nil)
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// TaskOwner implements projector.State.
+func (r *Reader) TaskOwner(task string) (string, error) { return taskOwner(r.src, task) }
+
+// PutWorkflow returns ErrReadOnly.
+func (r *Reader) PutWorkflow(*projector.Workflow) error { return ErrReadOnly }
+
+// PutNode returns ErrReadOnly.
+func (r *Reader) PutNode(*projector.Workflow, int32, *projector.Node) error { return ErrReadOnly }
+
+// ClaimTask returns ErrReadOnly.
+func (r *Reader) ClaimTask(string, string) error { return ErrReadOnly }

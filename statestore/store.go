@@ -1,0 +1,331 @@
+package statestore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/projector"
+)
+
+// Errors of the store.
+var (
+	// ErrFormat marks a directory that holds no store of this format: an
+	// unknown format version, or data without a version.
+	ErrFormat = errors.New("statestore: unknown store format")
+	// ErrReadOnly is returned by the write methods of a Reader.
+	ErrReadOnly = errors.New("statestore: read-only view")
+	// ErrTxnDone is returned by a Txn used after Commit or Discard.
+	ErrTxnDone = errors.New("statestore: transaction already committed or discarded")
+	// ErrOffsetRegressed is returned by Commit when a transaction would
+	// move an applied offset back.
+	ErrOffsetRegressed = errors.New("statestore: applied offset moves back")
+)
+
+// Store is the engine's state in Pebble: the projector's records, the
+// applied offset of each partition and the pending timers. One Txn writes
+// at a time per partition; Readers and the read methods are safe for
+// concurrent use with it.
+type Store struct {
+	db    *pebble.DB
+	cfg   config
+	plans *planCache
+
+	// free is a Txn's recycled working memory.
+	freeMu sync.Mutex
+	free   *txnState
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// memTableSize is Pebble's memtable size: recent records are read from
+// memory and a large transaction (a 100,000-task chord submission is ~6
+// MB) fits in one.
+const memTableSize = 64 << 20
+
+// Open opens the store in dir, creating it if needed. It refuses a
+// directory that holds a store of another format (ErrFormat).
+func Open(dir string, opts ...Option) (*Store, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	po := &pebble.Options{
+		Logger:             pebbleLogger{cfg.logger},
+		CacheSize:          cfg.cacheSize,
+		FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize:       uint64(memTableSize),
+	}
+	// Fold reads records by key, many of which live in L0: bloom filters
+	// let a read skip the tables that do not hold its key.
+	po.Levels[0].FilterPolicy = bloom.FilterPolicy(10)
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("statestore: open %s: %w", dir, err)
+	}
+	if err := checkFormat(db); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("%w (in %s)", err, dir)
+	}
+	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion)
+	return &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize)}, nil
+}
+
+// checkFormat checks the format version of the store, writing it into an
+// empty one.
+func checkFormat(db *pebble.DB) error {
+	v, closer, err := db.Get(keyVersion)
+	switch {
+	case err == nil:
+		defer closer.Close()
+		if string(v) != formatVersion {
+			return fmt.Errorf("%w: version %q, this build reads version %q", ErrFormat, v, formatVersion)
+		}
+		return nil
+	case !errors.Is(err, pebble.ErrNotFound):
+		return fmt.Errorf("statestore: read format version: %w", err)
+	}
+	it, err := db.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	empty := !it.First()
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("%w: data without a format version", ErrFormat)
+	}
+	return db.Set(keyVersion, []byte(formatVersion), pebble.Sync)
+}
+
+// Close closes the store. Transactions must be finished first; Readers
+// must not be used after.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closeErr = s.db.Close()
+		s.cfg.logger.Debug("statestore: closed")
+	})
+	return s.closeErr
+}
+
+// source is what a Txn or a Reader reads committed records from: the
+// database or a snapshot of it.
+type source interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+// get calls fn with the value of key; false when there is none.
+func get(src source, key []byte, fn func(v []byte) error) (bool, error) {
+	v, closer, err := src.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("statestore: get %q: %w", key, err)
+	}
+	err = fn(v)
+	return true, errors.Join(err, closer.Close())
+}
+
+// loadWorkflow reads workflow id from src with its canvas and plan; nil
+// when it is unknown. buf is scratch space for keys.
+func (s *Store) loadWorkflow(src source, id string, buf []byte) (*projector.Workflow, []byte, error) {
+	var w *projector.Workflow
+	buf = appendWorkflowKey(buf[:0], id)
+	found, err := get(src, buf, func(v []byte) (err error) {
+		w, err = projector.DecodeWorkflow(v)
+		return err
+	})
+	if err != nil || !found {
+		return nil, buf, wrap(id, err)
+	}
+	if w.Rejected == "" {
+		if c, ok := s.plans.get(id); ok {
+			w.Canvas, w.Plan = c.canvas, c.plan
+			return w, buf, nil
+		}
+	}
+	var c compiled
+	buf = appendCanvasKey(buf[:0], id)
+	found, err = get(src, buf, func(v []byte) (err error) {
+		c.canvas, err = projector.DecodeCanvas(v)
+		return err
+	})
+	if err != nil {
+		return nil, buf, wrap(id, err)
+	}
+	if !found {
+		return nil, buf, fmt.Errorf("statestore: workflow %s has no canvas record", id)
+	}
+	w.Canvas = c.canvas
+	if w.Rejected != "" {
+		return w, buf, nil // refused: it never had a plan
+	}
+	if c.plan, err = compile(id, c.canvas, s.cfg.limits); err != nil {
+		return nil, buf, err
+	}
+	c = s.plans.add(id, c)
+	w.Canvas, w.Plan = c.canvas, c.plan
+	return w, buf, nil
+}
+
+// compile compiles the plan of a stored canvas, as Fold did when the
+// workflow was submitted.
+func compile(id string, c map[string]any, lim canvas.Limits) (*projector.Plan, error) {
+	sig, err := canvas.FromOwnedValue(c, lim)
+	if err != nil {
+		return nil, fmt.Errorf("statestore: workflow %s: the stored canvas does not parse (limits differ from the projector's?): %w", id, err)
+	}
+	p, err := projector.Compile(id, sig)
+	if err != nil {
+		return nil, fmt.Errorf("statestore: workflow %s: the stored canvas does not compile: %w", id, err)
+	}
+	return p, nil
+}
+
+func wrap(id string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("statestore: workflow %s: %w", id, err)
+}
+
+// loadNode decodes node i of workflow wf from src into n; n is left as it
+// is when the node was never written.
+func loadNode(src source, wf string, i int32, n *projector.Node, buf []byte) ([]byte, error) {
+	buf = appendNodeKey(buf[:0], wf, i)
+	_, err := get(src, buf, func(v []byte) (err error) {
+		*n, err = projector.DecodeNode(v)
+		return err
+	})
+	if err != nil {
+		return buf, fmt.Errorf("statestore: workflow %s node %d: %w", wf, i, err)
+	}
+	return buf, nil
+}
+
+func taskOwner(src source, task string) (string, error) {
+	var owner string
+	_, err := get(src, appendTaskKey(nil, task), func(v []byte) error {
+		owner = string(v)
+		return nil
+	})
+	return owner, err
+}
+
+// scan calls fn with every record whose key starts with prefix, in key
+// order, until fn returns false or an error.
+func scan(src source, prefix string, fn func(k, v []byte) (bool, error)) (err error) {
+	it, err := src.NewIter(&pebble.IterOptions{LowerBound: []byte(prefix), UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return fmt.Errorf("statestore: scan %s: %w", prefix, err)
+	}
+	defer func() { err = errors.Join(err, it.Close()) }()
+	for ok := it.First(); ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		more, err := fn(it.Key(), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// Applied returns the last offset of topic/partition whose state is
+// committed; ok is false when none is.
+func (s *Store) Applied(topic string, partition int32) (offset int64, ok bool, err error) {
+	ok, err = get(s.db, appendAppliedKey(nil, topic, partition), func(v []byte) error {
+		offset, err = decodeOffset(v)
+		return err
+	})
+	return offset, ok, err
+}
+
+// Timers calls fn with every committed timer in due order (ties in
+// workflow, task and name order) until fn returns false.
+func (s *Store) Timers(fn func(Timer) bool) error {
+	return scan(s.db, prefixTimer, func(k, _ []byte) (bool, error) {
+		t, err := parseTimerKey(k)
+		if err != nil {
+			return false, fmt.Errorf("%w: %q", err, k)
+		}
+		return fn(t), nil
+	})
+}
+
+// WorkflowIDs calls fn with the id of every committed workflow in
+// byte order until fn returns false.
+func (s *Store) WorkflowIDs(fn func(id string) bool) error {
+	return scan(s.db, prefixWorkflow, func(k, _ []byte) (bool, error) {
+		return fn(string(k[len(prefixWorkflow):])), nil
+	})
+}
+
+// zeroNode is the encoding of a node never written: it is not a record.
+var zeroNode = projector.AppendNode(nil, &projector.Node{})
+
+// Hash returns the state hash of the committed state (projector.Hasher
+// over the records under c/, n/, t/ and w/ in key order): it equals
+// projector.MemState.Hash for the same state. Applied offsets, timers and
+// metadata are not part of it.
+func (s *Store) Hash() ([32]byte, error) {
+	snap := s.db.NewSnapshot()
+	defer snap.Close()
+	h := projector.NewHasher()
+	for _, p := range []string{prefixCanvas, prefixNode, prefixTask, prefixWorkflow} {
+		err := scan(snap, p, func(k, v []byte) (bool, error) {
+			if p != prefixNode || !bytes.Equal(v, zeroNode) {
+				h.Add(k, v)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return [32]byte{}, err
+		}
+	}
+	return h.Sum(), nil
+}
+
+// Checkpoint writes a consistent copy of the committed store into dir,
+// which must not exist, including every commit made before the call (the
+// write-ahead log is flushed first). The copy opens with Open.
+func (s *Store) Checkpoint(dir string) error {
+	if err := s.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+		return fmt.Errorf("statestore: checkpoint %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Empty reports whether the store holds no records besides its metadata:
+// no state, no applied offset, no timer.
+func (s *Store) Empty() (bool, error) {
+	for _, r := range [][2][]byte{{nil, []byte(prefixMeta)}, {prefixEnd(prefixMeta), nil}} {
+		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: r[0], UpperBound: r[1]})
+		if err != nil {
+			return false, fmt.Errorf("statestore: %w", err)
+		}
+		found := it.First()
+		if err := errors.Join(it.Error(), it.Close()); err != nil {
+			return false, fmt.Errorf("statestore: %w", err)
+		}
+		if found {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -1,0 +1,337 @@
+package statestore
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/harness"
+	"github.com/fugue-run/fugue/projector"
+)
+
+func TestKeysMatchProjector(t *testing.T) {
+	t.Parallel()
+	for _, wf := range []string{"", "wf", "a/b", "x\x00y"} {
+		for _, i := range []int32{0, 1, 255, 1 << 20} {
+			if got, want := appendNodeKey(nil, wf, i), projector.NodeKey(wf, i); !bytes.Equal(got, want) {
+				t.Errorf("node key %q, projector %q", got, want)
+			}
+		}
+		if got, want := appendWorkflowKey(nil, wf), projector.WorkflowKey(wf); !bytes.Equal(got, want) {
+			t.Errorf("workflow key %q, projector %q", got, want)
+		}
+		if got, want := appendCanvasKey(nil, wf), projector.CanvasKey(wf); !bytes.Equal(got, want) {
+			t.Errorf("canvas key %q, projector %q", got, want)
+		}
+		if got, want := appendTaskKey(nil, wf), projector.TaskKey(wf); !bytes.Equal(got, want) {
+			t.Errorf("task key %q, projector %q", got, want)
+		}
+	}
+}
+
+func TestOpenRefusesOtherFormats(t *testing.T) {
+	t.Parallel()
+	s, dir := setup(t)
+	if err := s.db.Set(keyVersion, []byte("99"), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); !errors.Is(err, ErrFormat) {
+		t.Fatalf("open of a version 99 store: %v, want ErrFormat", err)
+	}
+
+	// Data without a version is not a store either.
+	other := filepath.Join(t.TempDir(), "other")
+	db, err := pebble.Open(other, &pebble.Options{Logger: pebbleLogger{defaultConfig().logger}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(db.Set([]byte("k"), []byte("v"), pebble.Sync), db.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(other); !errors.Is(err, ErrFormat) {
+		t.Fatalf("open of foreign data: %v, want ErrFormat", err)
+	}
+}
+
+func TestOptionsValidated(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, err := Open(dir, WithPlanCacheSize(0)); err == nil {
+		t.Error("plan cache size 0 accepted")
+	}
+	if _, err := Open(dir, WithCacheSize(-1)); err == nil {
+		t.Error("negative cache size accepted")
+	}
+}
+
+// TestReopen folds a log, closes the store and opens it again: the state,
+// the applied offset and the plans come back.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	h := record(t, harness.Chaos{}, caseCanvases(t)...)
+	s, dir := setup(t)
+	if empty, err := s.Empty(); err != nil || !empty {
+		t.Fatalf("a new store: empty %v, %v", empty, err)
+	}
+	half := len(h.Log) / 2
+	newFolder(s, 50).fold(t, h.Log[:half], 0)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if empty, err := s.Empty(); err != nil || empty {
+		t.Fatalf("a used store: empty %v, %v", empty, err)
+	}
+	off, ok, err := s.Applied(testTopic, 0)
+	if err != nil || !ok || off != int64(half-1) {
+		t.Fatalf("applied %d %v %v, want %d", off, ok, err, half-1)
+	}
+	if _, ok, err := s.Applied(testTopic, 1); ok || err != nil {
+		t.Fatalf("partition 1: applied %v %v, want none", ok, err)
+	}
+	// Go on from the committed offset, with plans compiled from the stored
+	// canvases this time.
+	newFolder(s, 50).fold(t, h.Log, int(off)+1)
+	mem, _ := memFold(t, h.Log)
+	if got, want := mustHash(t, s), mem.Hash(); got != want {
+		t.Fatalf("hash after reopen %x, memory %x", got, want)
+	}
+	var ids []string
+	if err := s.WorkflowIDs(func(id string) bool { ids = append(ids, id); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if want := mem.WorkflowIDs(); len(ids) != len(want) || ids[0] != want[0] || ids[len(ids)-1] != want[len(want)-1] {
+		t.Fatalf("workflow ids %v, want %v", ids, want)
+	}
+}
+
+func TestAppliedOnlyGrows(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	commit := func(offs ...int64) error {
+		txn := s.Begin()
+		for _, o := range offs {
+			txn.SetApplied(testTopic, 3, o)
+		}
+		return txn.Commit()
+	}
+	if err := commit(10); err != nil {
+		t.Fatal(err)
+	}
+	if err := commit(10); err != nil {
+		t.Fatalf("the same offset again: %v", err)
+	}
+	if err := commit(9); !errors.Is(err, ErrOffsetRegressed) {
+		t.Fatalf("offset 9 after 10: %v, want ErrOffsetRegressed", err)
+	}
+	if err := commit(12, 11); !errors.Is(err, ErrOffsetRegressed) {
+		t.Fatalf("12 then 11 in one txn: %v, want ErrOffsetRegressed", err)
+	}
+	if off, _, _ := s.Applied(testTopic, 3); off != 10 {
+		t.Fatalf("applied %d after failed commits, want 10", off)
+	}
+	// A failed commit writes nothing, state included.
+	txn := s.Begin()
+	txn.SetApplied(testTopic, 3, 5)
+	if err := txn.ClaimTask("t1", "w1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); !errors.Is(err, ErrOffsetRegressed) {
+		t.Fatal(err)
+	}
+	if owner, err := s.Reader().TaskOwner("t1"); owner != "" || err != nil {
+		t.Fatalf("a failed commit wrote a task claim: %q %v", owner, err)
+	}
+	if err := commit(11); err != nil {
+		t.Fatal(err)
+	}
+	if off, _, _ := s.Applied(testTopic, 3); off != 11 {
+		t.Fatalf("applied %d, want 11", off)
+	}
+}
+
+func submitEvent(wf string, sig *canvas.Signature) *events.Event {
+	return &events.Event{ID: events.SubmittedID(wf), Workflow: wf, Time: harness.Epoch, Body: &events.WorkflowSubmitted{Canvas: sig.Value()}}
+}
+
+func TestDiscard(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	f := projector.New(projector.Config{})
+	txn := s.Begin()
+	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
+		t.Fatal(err)
+	}
+	txn.SetApplied(testTopic, 0, 0)
+	txn.PutTimer(Timer{Due: 5, Workflow: "w1", Task: "w1.2", Name: "eta"})
+	if w, err := txn.Workflow("w1"); err != nil || w == nil {
+		t.Fatalf("the txn does not see its own workflow: %v %v", w, err)
+	}
+	txn.Discard()
+	txn.Discard() // harmless
+	if empty, err := s.Empty(); err != nil || !empty {
+		t.Fatalf("after discard: empty %v, %v", empty, err)
+	}
+	if s.plans.len() != 0 {
+		t.Fatal("a discarded workflow's plan was cached")
+	}
+	// The same submission again, committed this time, on recycled memory.
+	txn = s.Begin()
+	if w, err := txn.Workflow("w1"); err != nil || w != nil {
+		t.Fatalf("a new txn sees a discarded workflow: %v %v", w, err)
+	}
+	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.Reader().Workflow("w1"); err != nil || w == nil || w.Plan == nil {
+		t.Fatalf("committed workflow: %v %v", w, err)
+	}
+}
+
+func TestTxnDone(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	txn := s.Begin()
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); !errors.Is(err, ErrTxnDone) {
+		t.Fatalf("second commit: %v", err)
+	}
+	if _, err := txn.Workflow("w"); !errors.Is(err, ErrTxnDone) {
+		t.Fatalf("read after commit: %v", err)
+	}
+	if err := txn.PutWorkflow(&projector.Workflow{ID: "w"}); !errors.Is(err, ErrTxnDone) {
+		t.Fatalf("write after commit: %v", err)
+	}
+	txn.SetApplied(testTopic, 0, 1) // ignored
+	if _, ok, _ := s.Applied(testTopic, 0); ok {
+		t.Fatal("SetApplied after commit wrote")
+	}
+}
+
+// TestStablePointers checks that a Txn returns the same records for the
+// same keys, read from the store or created.
+func TestStablePointers(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	f := projector.New(projector.Config{})
+	txn := s.Begin()
+	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	txn = s.Begin()
+	defer txn.Discard()
+	w1, _ := txn.Workflow("w1")
+	w2, _ := txn.Workflow("w1")
+	n1, _ := txn.Node(w1, 2)
+	n2, _ := txn.Node(w2, 2)
+	if w1 == nil || w1 != w2 || n1 != n2 {
+		t.Fatalf("pointers differ: %p %p, %p %p", w1, w2, n1, n2)
+	}
+	if n1.Status != projector.Pending || !n1.Dispatched {
+		t.Fatalf("header member read back as %+v", n1)
+	}
+	if _, err := txn.Node(w1, int32(len(w1.Plan.Nodes))); err == nil {
+		t.Fatal("a node beyond the plan was given")
+	}
+	none, err := txn.Workflow("nope")
+	if err != nil || none != nil {
+		t.Fatalf("unknown workflow: %v %v", none, err)
+	}
+}
+
+func TestCheckpoint(t *testing.T) {
+	t.Parallel()
+	h := record(t, harness.Chaos{}, caseCanvases(t)...)
+	s, _ := setup(t)
+	newFolder(s, 100).fold(t, h.Log, 0)
+	want := mustHash(t, s)
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := s.Checkpoint(dir); err != nil {
+		t.Fatal(err)
+	}
+	// Later commits do not reach the copy.
+	txn := s.Begin()
+	if err := txn.ClaimTask("late", "w"); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := mustHash(t, c); got != want {
+		t.Fatalf("checkpoint hash %x, store %x", got, want)
+	}
+	if off, ok, err := c.Applied(testTopic, 0); err != nil || !ok || off != int64(len(h.Log)-1) {
+		t.Fatalf("checkpoint applied %d %v %v", off, ok, err)
+	}
+}
+
+// TestConcurrentTxns runs transactions on disjoint partitions at once, as
+// the projector and the timer service do.
+func TestConcurrentTxns(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	const per = 200
+	done := make(chan error, 2)
+	for p := range int32(2) {
+		go func() {
+			for i := range per {
+				txn := s.Begin()
+				txn.PutTimer(Timer{Due: int64(i), Workflow: "w", Task: "t", Name: string(rune('a' + p))})
+				if err := txn.ClaimTask(fmt.Sprintf("p%d-%d", p, i), "w"); err != nil {
+					done <- err
+					return
+				}
+				txn.SetApplied(testTopic, p, int64(i))
+				if i%3 == 0 {
+					txn.Discard()
+					continue
+				}
+				if err := txn.Commit(); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p := range int32(2) {
+		if off, ok, err := s.Applied(testTopic, p); err != nil || !ok || off != per-1 {
+			t.Fatalf("partition %d: applied %d %v %v", p, off, ok, err)
+		}
+	}
+	n := 0
+	if err := s.Timers(func(Timer) bool { n++; return true }); err != nil || n != 2*(per-per/3-1) {
+		t.Fatalf("%d timers, %v; want %d", n, err, 2*(per-per/3-1))
+	}
+}

@@ -1,0 +1,337 @@
+package statestore
+
+import (
+	"fmt"
+
+	"github.com/fugue-run/fugue/projector"
+)
+
+// Txn is a write-back transaction over the committed store: the projector
+// folds events into it (it is a projector.State) and the engine adds the
+// applied offsets and timers; Commit writes everything changed in one
+// atomic batch, Discard forgets it. Reads see the store as it was committed
+// when the Txn first read from it, plus the Txn's own changes.
+//
+// A Txn returns the same *Workflow and *Node for the same record until it
+// ends, and Fold changes them in place; only records marked with
+// PutWorkflow or PutNode are written. A Txn is not safe for concurrent
+// use. After Commit or Discard it must not be used, nor any *Workflow or
+// *Node it returned.
+type Txn struct {
+	s  *Store
+	st *txnState
+}
+
+var _ projector.State = (*Txn)(nil)
+
+// txnState is a Txn's working memory, recycled by the next Begin.
+type txnState struct {
+	wfs  map[string]*wfEntry
+	last *wfEntry
+	// nodes holds every node read or written, by workflow entry and index.
+	nodes  map[nodeRef]*nodeEntry
+	dirtyW []*wfEntry
+	dirtyN []*nodeEntry
+	// slab hands out node entries a chunk at a time.
+	slab  [][]nodeEntry
+	slabN int
+
+	tasks   map[string]string
+	applied map[appliedRef]int64
+	// timers maps a timer key to true (put) or false (delete).
+	timers map[string]bool
+
+	// rd reads committed records.
+	rd pointReader
+
+	// err is the first error of a method that returns none; Commit
+	// returns it.
+	err      error
+	buf, val []byte
+}
+
+type wfEntry struct {
+	id string
+	w  *projector.Workflow
+	// exists: the workflow is committed; fresh: it is new in this Txn.
+	exists, fresh, dirty bool
+}
+
+type nodeRef struct {
+	e *wfEntry
+	i int32
+}
+
+type nodeEntry struct {
+	n     projector.Node
+	ref   nodeRef
+	dirty bool
+}
+
+type appliedRef struct {
+	topic     string
+	partition int32
+}
+
+const (
+	slabChunk = 256
+	// Beyond these sizes a Txn's memory is dropped rather than kept for
+	// the next one.
+	maxRetainedChunks = 64
+	maxRetainedMap    = 8192
+	maxRetainedBuf    = 1 << 20
+)
+
+func newTxnState() *txnState {
+	return &txnState{
+		wfs:     map[string]*wfEntry{},
+		nodes:   map[nodeRef]*nodeEntry{},
+		tasks:   map[string]string{},
+		applied: map[appliedRef]int64{},
+		timers:  map[string]bool{},
+	}
+}
+
+// Begin starts a transaction. Transactions that run at the same time must
+// touch disjoint workflows and partitions (one per partition, say): the
+// store does not detect conflicts.
+func (s *Store) Begin() *Txn {
+	s.freeMu.Lock()
+	st := s.free
+	s.free = nil
+	s.freeMu.Unlock()
+	if st == nil {
+		st = newTxnState()
+		st.rd.db = s.db
+	}
+	return &Txn{s: s, st: st}
+}
+
+// release keeps st's memory for the next transaction.
+func (s *Store) release(st *txnState) {
+	st.reset()
+	s.freeMu.Lock()
+	s.free = st
+	s.freeMu.Unlock()
+}
+
+func resetMap[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) > maxRetainedMap {
+		return make(map[K]V)
+	}
+	clear(m)
+	return m
+}
+
+func (st *txnState) reset() {
+	_ = st.rd.close() // a read-only iterator: closing it cannot lose data
+	st.wfs = resetMap(st.wfs)
+	st.nodes = resetMap(st.nodes)
+	st.tasks = resetMap(st.tasks)
+	st.applied = resetMap(st.applied)
+	st.timers = resetMap(st.timers)
+	st.last, st.err = nil, nil
+	clear(st.dirtyW)
+	clear(st.dirtyN)
+	st.dirtyW, st.dirtyN = st.dirtyW[:0], st.dirtyN[:0]
+	for k := 0; k*slabChunk < st.slabN; k++ {
+		clear(st.slab[k])
+	}
+	if len(st.slab) > maxRetainedChunks {
+		clear(st.slab[maxRetainedChunks:])
+		st.slab = st.slab[:maxRetainedChunks]
+	}
+	st.slabN = 0
+	if cap(st.buf) > maxRetainedBuf {
+		st.buf = nil
+	}
+	if cap(st.val) > maxRetainedBuf {
+		st.val = nil
+	}
+}
+
+func (st *txnState) fail(err error) {
+	if st.err == nil {
+		st.err = err
+	}
+}
+
+func (st *txnState) newNode(ref nodeRef) *nodeEntry {
+	k := st.slabN / slabChunk
+	if k == len(st.slab) {
+		st.slab = append(st.slab, make([]nodeEntry, slabChunk))
+	}
+	ne := &st.slab[k][st.slabN%slabChunk]
+	st.slabN++
+	ne.ref = ref
+	return ne
+}
+
+// Workflow implements projector.State: the workflow with its canvas and
+// plan (compiled from the canvas unless cached), or nil when unknown.
+func (t *Txn) Workflow(id string) (*projector.Workflow, error) {
+	st := t.st
+	if st == nil {
+		return nil, ErrTxnDone
+	}
+	if e := st.wfs[id]; e != nil {
+		return e.w, nil
+	}
+	w, buf, err := t.s.loadWorkflow(&st.rd, id, st.buf)
+	st.buf = buf
+	if err != nil {
+		return nil, err
+	}
+	st.wfs[id] = &wfEntry{id: id, w: w, exists: w != nil}
+	return w, nil
+}
+
+// PutWorkflow implements projector.State. The canvas of a new workflow is
+// written with its first header.
+func (t *Txn) PutWorkflow(w *projector.Workflow) error {
+	st := t.st
+	if st == nil {
+		return ErrTxnDone
+	}
+	e := st.wfs[w.ID]
+	if e == nil { // not read first: is it committed?
+		st.buf = appendWorkflowKey(st.buf[:0], w.ID)
+		exists, err := get(&st.rd, st.buf, func([]byte) error { return nil })
+		if err != nil {
+			return err
+		}
+		e = &wfEntry{id: w.ID, exists: exists}
+		st.wfs[w.ID] = e
+	}
+	if !e.exists {
+		e.fresh = true
+	}
+	e.w = w
+	if !e.dirty {
+		e.dirty = true
+		st.dirtyW = append(st.dirtyW, e)
+	}
+	return nil
+}
+
+// entry returns the Txn's entry of workflow w.
+func (st *txnState) entry(w *projector.Workflow) *wfEntry {
+	if e := st.last; e != nil && e.w == w {
+		return e
+	}
+	e := st.wfs[w.ID]
+	if e == nil {
+		// A workflow the Txn did not hand out: taken to be committed.
+		e = &wfEntry{id: w.ID, w: w, exists: true}
+		st.wfs[w.ID] = e
+	}
+	st.last = e
+	return e
+}
+
+// Node implements projector.State: node i of workflow w, the zero Node
+// when it was never written.
+func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
+	st := t.st
+	if st == nil {
+		return nil, ErrTxnDone
+	}
+	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
+		return nil, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
+	}
+	ref := nodeRef{st.entry(w), i}
+	if ne := st.nodes[ref]; ne != nil {
+		return &ne.n, nil
+	}
+	ne := st.newNode(ref)
+	if !ref.e.fresh { // a new workflow's nodes are all zero
+		var err error
+		if st.buf, err = loadNode(&st.rd, w.ID, i, &ne.n, st.buf); err != nil {
+			return nil, err
+		}
+	}
+	st.nodes[ref] = ne
+	return &ne.n, nil
+}
+
+// PutNode implements projector.State.
+func (t *Txn) PutNode(w *projector.Workflow, i int32, n *projector.Node) error {
+	st := t.st
+	if st == nil {
+		return ErrTxnDone
+	}
+	ref := nodeRef{st.entry(w), i}
+	ne := st.nodes[ref]
+	if ne == nil {
+		ne = st.newNode(ref)
+		st.nodes[ref] = ne
+	}
+	if &ne.n != n {
+		ne.n = *n
+	}
+	if !ne.dirty {
+		ne.dirty = true
+		st.dirtyN = append(st.dirtyN, ne)
+	}
+	return nil
+}
+
+// TaskOwner implements projector.State.
+func (t *Txn) TaskOwner(task string) (string, error) {
+	st := t.st
+	if st == nil {
+		return "", ErrTxnDone
+	}
+	if wf, ok := st.tasks[task]; ok {
+		return wf, nil
+	}
+	return taskOwner(&st.rd, task)
+}
+
+// ClaimTask implements projector.State.
+func (t *Txn) ClaimTask(task, wf string) error {
+	st := t.st
+	if st == nil {
+		return ErrTxnDone
+	}
+	st.tasks[task] = wf
+	return nil
+}
+
+// SetApplied records that the Txn holds the state of every record of
+// topic/partition up to offset; Commit writes it in the same batch as that
+// state. Applied offsets only grow: Commit fails with ErrOffsetRegressed if
+// offset is below the committed one, or below one set before in this Txn.
+func (t *Txn) SetApplied(topic string, partition int32, offset int64) {
+	st := t.st
+	if st == nil {
+		return
+	}
+	k := appliedRef{topic, partition}
+	if prev, ok := st.applied[k]; ok && offset < prev {
+		st.fail(fmt.Errorf("%w: %s/%d from %d to %d in one transaction", ErrOffsetRegressed, topic, partition, prev, offset))
+	}
+	st.applied[k] = offset
+}
+
+// PutTimer records a pending timer. A malformed timer (negative Due, a NUL
+// byte in its workflow or task id) makes Commit fail.
+func (t *Txn) PutTimer(tm Timer) { t.timer(tm, true) }
+
+// DeleteTimer removes a timer (a fired or cancelled one); removing a timer
+// that does not exist is not an error.
+func (t *Txn) DeleteTimer(tm Timer) { t.timer(tm, false) }
+
+func (t *Txn) timer(tm Timer, put bool) {
+	st := t.st
+	if st == nil {
+		return
+	}
+	k, err := appendTimerKey(st.buf[:0], tm)
+	st.buf = k
+	if err != nil {
+		st.fail(err)
+		return
+	}
+	st.timers[string(k)] = put
+}
