@@ -127,6 +127,7 @@ func (e *encoder) body(body Body) {
 	case *TaskRevoked:
 		e.long(bodyTaskRevoked)
 		e.str(".reason", x.Reason)
+		e.int(x.Attempt)
 	case *RevokeRequested:
 		e.long(bodyRevokeRequested)
 		e.boolean(x.Terminate)
@@ -195,7 +196,7 @@ func (r *reader) body() Body {
 	case bodyTaskProgress:
 		return &TaskProgress{Attempt: r.int32(), Seq: r.int32(), State: r.str(), Meta: r.value()}
 	case bodyTaskRevoked:
-		return &TaskRevoked{Reason: r.str()}
+		return &TaskRevoked{Reason: r.str(), Attempt: r.int32()}
 	case bodyRevokeRequested:
 		return &RevokeRequested{Terminate: r.boolean()}
 	case bodyLinkFired:
