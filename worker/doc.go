@@ -68,4 +68,59 @@
 // registered task named by the signature with each element alone —
 // [task(x) for x in it], [task(*x) for x in it] — and ignore the
 // signature's own args, kwargs and immutable flag.
+//
+// # Running a worker on Kafka
+//
+// New and Worker.Run take task messages from Kafka and report on it:
+//
+//	w, err := worker.New(reg, worker.Config{Brokers: []string{"127.0.0.1:9092"}, Queues: []string{"celery"}})
+//	...
+//	err = w.Run(ctx) // until ctx is done
+//
+// The protocol, with topic names from package internal/topic:
+//
+//   - Task messages are records on <prefix>tasks.<queue>: an Avro
+//     single-object events.Event whose body is a TaskDispatched, key the
+//     task id. Workers read the tasks topics of their queues in one
+//     consumer group (Config.Group), read_committed.
+//   - For each message the worker reports on <prefix>events, keyed by
+//     workflow id, with deterministic ids (package events): TaskStarted,
+//     a TaskProgress per UpdateState (Seq 1, 2, ...), then one of
+//     TaskSucceeded, TaskFailed or TaskRetrying. The producer is
+//     "worker/<hostname>-<pid>".
+//   - A message past its Expires is not run: the worker reports
+//     TaskRevoked{Reason: "expired"} instead.
+//   - A record that is not a task message goes unchanged to
+//     <prefix>deadletter, with the fugue-error, fugue-source
+//     ("<topic>/<partition>/<offset>") and fugue-component ("worker")
+//     headers; the worker carries on.
+//   - Revokes: every worker reads all of <prefix>control (no group), from
+//     its end at start. A TaskRevoked there cancels the task's running
+//     attempts with Revoked(reason) (Execute then fails them with
+//     TaskRevokedError, which is reported); the worker remembers the last
+//     Config.RevokedMemory revoked ids and drops their later messages
+//     without reporting anything.
+//   - Acks late: a message's offset is committed only once its events are
+//     acknowledged by Kafka (acks=all, idempotent). With Concurrency
+//     tasks in flight, a partition commits only the watermark below which
+//     every message is done. When a rebalance takes partitions away, the
+//     worker stops starting their messages, waits up to
+//     Config.DrainTimeout for the running ones and commits before the
+//     rebalance goes on; what is still running then is abandoned. A
+//     stopping worker does the same. Delivery is at least once: after a
+//     crash, uncommitted messages run again, and their event ids make the
+//     duplicates harmless.
+//   - Rate limits (Task.RateLimit, Celery's "10/s", "100/m", "5/h") hold a
+//     task's slot until a token bucket of capacity one lets it start.
+//     Time limits come from the message or the Task (Execute).
+//
+// Metrics, on Config.Registerer:
+//
+//	fugue_worker_tasks_total{state}                 messages handled: succeeded, failed, retrying, expired, dropped
+//	fugue_worker_task_outcomes_total{name,state}    the same by task name (registered names, else "unregistered")
+//	fugue_worker_task_duration_seconds              histogram of attempt run times
+//	fugue_worker_tasks_in_flight                    attempts running
+//	fugue_worker_deadletter_total                   records set aside on the dead-letter topic
+//	fugue_worker_revoked_total                      running tasks cancelled and messages dropped by revokes
+//	fugue_worker_commits_total{result}              offset commits per partition: ok, error
 package worker

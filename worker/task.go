@@ -42,7 +42,9 @@ type Task struct {
 	// Execute waits for the task, which may still return a result.
 	// Default 0 (none).
 	SoftTimeLimit time.Duration
-	// RateLimit is Celery's rate limit ("10/m"). Recorded, not enforced yet.
+	// RateLimit is Celery's rate limit ("10/s", "100/m", "5/h"; see
+	// ParseRateLimit): a Worker starts the task at most that often,
+	// holding the slot meanwhile. Default "" (none).
 	RateLimit string
 }
 
@@ -76,8 +78,8 @@ func TimeLimit(d time.Duration) TaskOption { return func(t *Task) { t.TimeLimit 
 // SoftTimeLimit sets the soft time limit. Default none.
 func SoftTimeLimit(d time.Duration) TaskOption { return func(t *Task) { t.SoftTimeLimit = d } }
 
-// RateLimit records Celery's rate limit string ("10/m"); it is not
-// enforced yet. Default none.
+// RateLimit sets Celery's rate limit ("10/s", "100/m", "5/h"), which a
+// Worker enforces; New fails on one that does not parse. Default none.
 func RateLimit(s string) TaskOption { return func(t *Task) { t.RateLimit = s } }
 
 // newTask returns a Task with Celery's defaults and opts applied.

@@ -1,0 +1,186 @@
+// Command worker runs Fugue's demo tasks (tasks.add, tasks.mul, ...; see
+// spec/interface.md) from Kafka: it takes task messages from the tasks
+// topics of its queues, runs them and reports their events on the events
+// topic. Run several for more throughput: they share the work through one
+// consumer group.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fugue-run/fugue/internal/demo"
+	"github.com/fugue-run/fugue/internal/topic"
+	"github.com/fugue-run/fugue/worker"
+)
+
+const usage = `usage: worker --brokers HOST:PORT,... [flags]
+
+Runs the demo tasks from the tasks topics of the given queues and reports
+their events on the events topic. Creates the topics it uses when they are
+missing. Stops on SIGINT or SIGTERM, letting running tasks finish for up
+to --drain-timeout; a second signal ends it at once.
+
+flags:
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills the process
+	}()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage is returned for bad flags, after the usage was printed.
+var errUsage = errors.New("usage")
+
+// run parses the flags, then runs a worker until ctx is done.
+func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	var (
+		brokers     = fs.String("brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, `HOST:PORT,...` (env FUGUE_BROKERS); required")
+		queues      = fs.String("queues", topic.DefaultQueue, "queues to take tasks from, `a,b,...`")
+		concurrency = fs.Int("concurrency", runtime.NumCPU(), "tasks run at once")
+		prefix      = fs.String("prefix", topic.DefaultPrefix, "prefix of every topic name")
+		group       = fs.String("group", "", "consumer group of the tasks topics (default PREFIX + \"workers\")")
+		partitions  = fs.Int("partitions", 8, "partitions of the topics the worker creates when missing")
+		replication = fs.Int("replication", 1, "replication factor of the topics the worker creates")
+		metricsAddr = fs.String("metrics", "", "serve Prometheus metrics on `ADDR` at /metrics (default off)")
+		drain       = fs.Duration("drain-timeout", worker.DefaultDrainTimeout, "how long running tasks may finish on stop or rebalance")
+		hostname    = fs.String("hostname", "", "name of the worker in events (default the host name)")
+		logLevel    = fs.String("log-level", "info", "log level: debug, info, warn, error")
+		logFormat   = fs.String("log-format", "text", "log format: text or json")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "worker: unexpected arguments %q\n", fs.Args())
+		return errUsage
+	}
+	log, err := logger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	seeds := splitList(*brokers)
+	if len(seeds) == 0 {
+		return errors.New("--brokers (or FUGUE_BROKERS) is required")
+	}
+	if *partitions < 1 || *partitions > 1<<20 || *replication < 1 || *replication > 1<<10 {
+		return errors.New("--partitions and --replication must be positive")
+	}
+	if *drain <= 0 {
+		*drain = -1 // abandon at once
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	tasks := worker.NewRegistry()
+	demo.Register(tasks)
+	w, err := worker.New(tasks, worker.Config{
+		Brokers:      seeds,
+		Prefix:       *prefix,
+		Queues:       splitList(*queues),
+		Concurrency:  *concurrency,
+		Group:        *group,
+		Partitions:   int32(*partitions),
+		Replication:  int16(*replication),
+		DrainTimeout: *drain,
+		Logger:       log,
+		Registerer:   reg,
+		Hostname:     *hostname,
+	})
+	if err != nil {
+		return err
+	}
+	if *metricsAddr != "" {
+		stop, err := serveMetrics(*metricsAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	return w.Run(ctx)
+}
+
+// serveMetrics serves reg on addr at /metrics until stop is called.
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("worker: metrics server", "err", err)
+		}
+	}()
+	log.Info("worker: serving metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+func logger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: %q is not text or json", format)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

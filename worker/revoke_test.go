@@ -1,0 +1,35 @@
+package worker
+
+import (
+	"strconv"
+	"testing"
+)
+
+func TestRevokedSet(t *testing.T) {
+	t.Parallel()
+	s := newRevokedSet(3)
+	for _, id := range []string{"a", "b", "a", "c"} {
+		s.add(id)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if !s.has(id) {
+			t.Errorf("%s forgotten", id)
+		}
+	}
+	s.add("d") // forgets a, the oldest
+	if s.has("a") || !s.has("b") || !s.has("d") {
+		t.Errorf("after d: a=%v b=%v d=%v, want false true true", s.has("a"), s.has("b"), s.has("d"))
+	}
+	// Many more: only the last three stay, and memory stays bounded.
+	for i := range 1000 {
+		s.add(strconv.Itoa(i))
+	}
+	if len(s.ids) != 3 || len(s.ring) != 3 {
+		t.Fatalf("remembers %d ids in a ring of %d, want 3", len(s.ids), len(s.ring))
+	}
+	for _, id := range []string{"997", "998", "999"} {
+		if !s.has(id) {
+			t.Errorf("%s forgotten", id)
+		}
+	}
+}
