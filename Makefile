@@ -15,14 +15,16 @@ PKGS ?= ./...
 # Fuzz time per fuzz target for `make fuzz`.
 FUZZTIME ?= 10s
 
-# Main packages under cmd/ that exist today (cmd/engine and cmd/worker are
-# still empty folders; `go list` skips those).
+# Main packages under cmd/.
 MAINS = $(shell $(GO) list -e -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./cmd/... 2>/dev/null)
 
-.PHONY: help build test test-unit bench fuzz lint kafka-up kafka-down kafka-status clean
+.PHONY: help demo build test test-unit bench fuzz lint kafka-up kafka-down kafka-status clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+demo: ## run the example canvases end to end on `engine dev` (needs only Go)
+	scripts/demo.sh
 
 build: ## go build $(PKGS) and the commands under cmd/ into ./bin
 	$(GO) build $(PKGS)

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/fugue-run/fugue/internal/demo"
+	"github.com/fugue-run/fugue/worker"
+)
+
+func runDev(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("engine dev", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serverFlags
+	f.register(fs, func(string) string { return "" }, ".fugue-dev")
+	concurrency := fs.Int("concurrency", 4, "tasks the demo worker runs at once")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: engine dev [--http ADDR] [--data DIR] [--brokers HOST:PORT,...]\n\n"+
+			"The engine, its HTTP API and a worker with the demo tasks, in one\n"+
+			"process, on an in-process development broker whose log is kept under\n"+
+			"DIR/kafka (so a restart resumes), or on the Kafka cluster --brokers\n"+
+			"names. Prints 'fugue ready http://ADDR' once it serves requests.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	brokers := splitList(f.brokers)
+	if len(brokers) == 0 {
+		log.Warn("engine dev: using the in-process development broker (kfake): it is for trying Fugue out, not for production; pass --brokers to use a real Kafka cluster")
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(filepath.Join(f.data, "kafka")))
+		if err != nil {
+			return fmt.Errorf("development broker: %w", err)
+		}
+		defer c.Close()
+		brokers = c.ListenAddrs()
+	}
+	reg := newRegistry()
+	cfg, err := f.engineConfig(brokers, log, reg)
+	if err != nil {
+		return err
+	}
+	cfg.DataDir = filepath.Join(f.data, "state")
+	tasks := worker.NewRegistry()
+	demo.Register(tasks)
+	w, err := worker.New(tasks, worker.Config{
+		Brokers: brokers, Prefix: f.prefix, Concurrency: *concurrency, Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	return runStack(ctx, stack{cfg: cfg, flags: &f, reg: reg, log: log, stdout: stdout, extra: w.Run})
+}

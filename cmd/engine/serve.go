@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fugue-run/fugue/internal/api"
+	"github.com/fugue-run/fugue/internal/engine"
+	"github.com/fugue-run/fugue/internal/topic"
+	"github.com/fugue-run/fugue/projector"
+)
+
+var errUsage = errors.New("usage")
+
+// serverFlags are the flags serve and dev share.
+type serverFlags struct {
+	brokers, http, data, prefix, token, logLevel, routes string
+	partitions                                           int
+	replication                                          int
+}
+
+func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDefault string) {
+	fs.StringVar(&f.brokers, "brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, HOST:PORT,... (env FUGUE_BROKERS)")
+	fs.StringVar(&f.http, "http", "127.0.0.1:8080", "address of the HTTP API")
+	fs.StringVar(&f.data, "data", dataDefault, "directory of the state store")
+	fs.StringVar(&f.prefix, "prefix", topic.DefaultPrefix, "prefix of every topic name")
+	fs.StringVar(&f.token, "token", env("FUGUE_TOKEN"), "require this bearer token on the HTTP API (env FUGUE_TOKEN)")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&f.routes, "routes", "", "task routes, NAME=QUEUE,... for tasks whose options name no queue")
+	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topics Fugue creates")
+	fs.IntVar(&f.replication, "replication", 1, "replication factor of the topics Fugue creates")
+}
+
+func (f *serverFlags) logger(stderr io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prometheus.Registerer) (engine.Config, error) {
+	routes := map[string]string{}
+	for _, r := range splitList(f.routes) {
+		name, queue, ok := strings.Cut(r, "=")
+		if !ok || name == "" || queue == "" {
+			return engine.Config{}, fmt.Errorf("--routes: %q is not NAME=QUEUE", r)
+		}
+		routes[name] = queue
+	}
+	return engine.Config{
+		Brokers: brokers, Prefix: f.prefix, DataDir: f.data, Routes: routes,
+		Topics: topic.Spec{Partitions: int32(f.partitions), Replication: int16(f.replication)},
+		Logger: log, Registerer: reg,
+	}, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// serveHTTP serves the API on addr until ctx is done, and calls ready once
+// it accepts connections.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	// Requests (long polls included) end with ctx.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	ready(ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func runServe(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("engine serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f serverFlags
+	f.register(fs, env, "fugue-data")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: engine serve --brokers HOST:PORT,... [--http ADDR] [--data DIR] [flags]\n\nThe engine and its HTTP API on a Kafka cluster.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	brokers := splitList(f.brokers)
+	if len(brokers) == 0 {
+		fmt.Fprintln(stderr, "engine serve: --brokers is required")
+		return errUsage
+	}
+	log, err := f.logger(stderr)
+	if err != nil {
+		return err
+	}
+	reg := newRegistry()
+	cfg, err := f.engineConfig(brokers, log, reg)
+	if err != nil {
+		return err
+	}
+	return runStack(ctx, stack{cfg: cfg, flags: &f, reg: reg, log: log, stdout: stdout})
+}
+
+// stack is an engine with its HTTP API and, for dev, a worker and a broker.
+type stack struct {
+	cfg    engine.Config
+	flags  *serverFlags
+	reg    *prometheus.Registry
+	log    *slog.Logger
+	stdout io.Writer
+	// extra runs beside the engine (the dev worker); nil for none.
+	extra func(ctx context.Context) error
+}
+
+func runStack(ctx context.Context, s stack) error {
+	eng, err := engine.New(s.cfg)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	done := make(chan error, 3)
+	go func() { done <- eng.Run(ctx) }()
+	n := 1
+	if s.extra != nil {
+		n++
+		go func() { done <- s.extra(ctx) }()
+	}
+	h := api.NewHandler(eng, api.Config{
+		Limits: s.cfg.Fold.Limits, Token: s.flags.token, Logger: s.log,
+		Metrics: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}),
+	})
+	go func() {
+		done <- serveHTTP(ctx, s.flags.http, h, func(a net.Addr) {
+			s.log.Info("engine: serving HTTP", "addr", a.String())
+			fmt.Fprintf(s.stdout, "fugue ready http://%s\n", a)
+		})
+	}()
+	n++
+	var first error
+	for range n {
+		err := <-done
+		if err != nil && !errors.Is(err, context.Canceled) && first == nil {
+			first = err
+		}
+		cancel(err)
+	}
+	return first
+}
+
+func runReplay(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("engine replay", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	brokers := fs.String("brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, HOST:PORT,... (env FUGUE_BROKERS)")
+	data := fs.String("data", "", "a fresh directory for the rebuilt state (required)")
+	prefix := fs.String("prefix", topic.DefaultPrefix, "prefix of every topic name")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: engine replay --brokers HOST:PORT,... --data DIR\n\nRebuilds the state from offset 0 of the events topic into DIR and prints\nthe state hash on stdout; records folded and throughput go to stderr.\n\nflags:")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if *brokers == "" || *data == "" {
+		fmt.Fprintln(stderr, "engine replay: --brokers and --data are required")
+		return errUsage
+	}
+	res, err := engine.Replay(ctx, splitList(*brokers), *prefix, *data, projector.Config{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%x\n", res.Hash)
+	rate := 0.0
+	if s := res.Took.Seconds(); s > 0 {
+		rate = float64(res.Records) / s
+	}
+	fmt.Fprintf(stderr, "engine replay: %d records in %s (%.0f records/s)\n", res.Records, res.Took.Round(time.Millisecond), rate)
+	return nil
+}

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/fugue-run/fugue/events"
+)
+
+// catchUp brings the store up to the group's committed offset for
+// partitions this engine just gained: after a crash between the Kafka and
+// the store commits, or when the partition was another engine's. The
+// missing records are folded with outputs suppressed: they were produced
+// by the transaction that committed those offsets.
+//
+// The record at committed offset-1 is always visible to a read_committed
+// consumer (the engine consumed it under read_committed), so reaching it
+// ends the catch-up.
+func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
+	evTopic := e.names.Events()
+	committed, err := e.adm.FetchOffsets(ctx, e.cfg.Group)
+	if err != nil {
+		return fmt.Errorf("engine: fetch committed offsets: %w", err)
+	}
+	for _, p := range partitions {
+		c, ok := committed.Lookup(evTopic, p)
+		if !ok || c.At <= 0 {
+			continue
+		}
+		applied, known, err := e.store.Applied(evTopic, p)
+		if err != nil {
+			return err
+		}
+		start := int64(0)
+		if known {
+			start = applied + 1
+		}
+		if start >= c.At {
+			continue
+		}
+		if err := e.replayPartition(ctx, p, start, c.At-1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// replayPartition folds the records of one events partition from offset
+// from through offset to, with outputs suppressed.
+func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) error {
+	evTopic := e.names.Events()
+	e.log.Info("engine: catching up", "partition", p, "from", from, "to", to)
+	cl, err := kgo.NewClient(append(e.kopts,
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{evTopic: {p: kgo.NewOffset().At(from)}}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+	)...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	var out []events.Event
+	n := 0
+	for {
+		fetches := cl.PollRecords(ctx, e.cfg.MaxBatch)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fetches.Err0(); err != nil {
+			return fmt.Errorf("engine: catch up partition %d: %w", p, err)
+		}
+		txn := e.store.Begin()
+		last, done := int64(-1), false
+		fetches.EachRecord(func(r *kgo.Record) {
+			if done || err != nil || r.Offset > to {
+				done = true
+				return
+			}
+			out, _, err = e.apply(txn, r, nil, out[:0])
+			last = r.Offset
+			n++
+			done = r.Offset == to
+		})
+		if err != nil {
+			txn.Discard()
+			return err
+		}
+		if last >= 0 {
+			txn.SetApplied(evTopic, p, last)
+		}
+		if err := txn.Commit(); err != nil {
+			return err
+		}
+		if done {
+			e.log.Info("engine: caught up", "partition", p, "records", n)
+			e.notifyChanged()
+			e.wakeTimers()
+			return nil
+		}
+	}
+}

@@ -1,0 +1,244 @@
+// Package engine runs the projector on Kafka: it consumes the events topic
+// in a consumer group, folds each record into the Pebble state store, and
+// produces Fold's outputs (events, task messages, revokes) inside the same
+// Kafka transaction that commits the consumed offsets. It also runs the
+// timer service and serves the API backend.
+//
+// # Exactly once
+//
+// One transaction covers a polled batch: outputs are produced and the
+// consumed offsets committed atomically (GroupTransactSession,
+// read_committed). Only after Kafka committed does the state store commit
+// the batch's state together with the last applied offset of each
+// partition, without fsync: Kafka is the durable log. After a crash, or when
+// a partition arrives from another engine, the store may be behind the
+// group's committed offset; the engine then folds the missing records with
+// outputs suppressed (they were produced already) before it resumes. An
+// aborted transaction discards the batch's state changes and the session
+// rewinds to the committed offsets.
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/topic"
+	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/statestore"
+)
+
+// Config configures an Engine. The zero value of each field means its
+// default.
+type Config struct {
+	// Brokers are the seed brokers (required).
+	Brokers []string
+	// Prefix is the topic prefix (default topic.DefaultPrefix).
+	Prefix string
+	// Topics says how to create topics (default 8 partitions, replication 1).
+	Topics topic.Spec
+	// DataDir is where the state store lives (required).
+	DataDir string
+	// Group is the engines' consumer group (default "<prefix>engine").
+	Group string
+	// InstanceID names this engine; its transactional id derives from it
+	// (default: the host name and a random suffix).
+	InstanceID string
+	// Fold configures the projector.
+	Fold projector.Config
+	// Routes maps task names to queues, for tasks whose options name none
+	// (default: every task goes to topic.DefaultQueue).
+	Routes map[string]string
+	// MaxBatch caps the records folded in one transaction (default 5000).
+	MaxBatch int
+	// Logger receives the engine's logs (default: discarded).
+	Logger *slog.Logger
+	// Registerer receives the engine's metrics (default: none).
+	Registerer prometheus.Registerer
+	// Store are options for the state store.
+	Store []statestore.Option
+}
+
+func (c *Config) defaults() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("engine: no brokers")
+	}
+	if c.DataDir == "" {
+		return errors.New("engine: no data directory")
+	}
+	if c.Prefix == "" {
+		c.Prefix = topic.DefaultPrefix
+	}
+	if c.Group == "" {
+		c.Group = c.Prefix + "engine"
+	}
+	if c.InstanceID == "" {
+		host, _ := os.Hostname()
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		c.InstanceID = host + "-" + hex.EncodeToString(b[:])
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 5000
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return nil
+}
+
+// Engine is one engine process: projector runner, timer service and API
+// backend.
+type Engine struct {
+	cfg    Config
+	names  topic.Names
+	kopts  []kgo.Opt
+	store  *statestore.Store
+	codec  *events.Codec
+	folder *projector.Folder
+	log    *slog.Logger
+	m      *metrics
+
+	// producer is a plain idempotent client for submissions, revokes and
+	// timer firings, which are not part of a consume-transform-produce.
+	producer *kgo.Client
+	adm      *kadm.Client
+
+	mu      sync.Mutex
+	changed chan struct{}
+	queues  map[string]bool
+	// timerWake is signalled when new timers were committed.
+	timerWake chan struct{}
+}
+
+// New opens the state store and connects to Kafka. opts are passed to every
+// Kafka client the engine makes (TLS, SASL, ...).
+func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	codec, err := events.NewCodec()
+	if err != nil {
+		return nil, err
+	}
+	store, err := statestore.Open(cfg.DataDir, append([]statestore.Option{statestore.WithLogger(cfg.Logger), statestore.WithLimits(cfg.Fold.Limits)}, cfg.Store...)...)
+	if err != nil {
+		return nil, err
+	}
+	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, opts...)
+	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(0))...)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("engine: kafka client: %w", err)
+	}
+	e := &Engine{
+		cfg: cfg, names: topic.Names{Prefix: cfg.Prefix}, kopts: base, store: store, codec: codec,
+		folder: projector.New(cfg.Fold), log: cfg.Logger, m: newMetrics(cfg.Registerer),
+		producer: producer, adm: kadm.NewClient(producer),
+		changed: make(chan struct{}), queues: map[string]bool{}, timerWake: make(chan struct{}, 1),
+	}
+	return e, nil
+}
+
+// Close releases the store and the clients. Run must have returned.
+func (e *Engine) Close() error {
+	e.producer.Close()
+	return e.store.Close()
+}
+
+// Store is the engine's state store (for replay and tests).
+func (e *Engine) Store() *statestore.Store { return e.store }
+
+// Run ensures the topics exist and runs the projector and the timer
+// service until ctx is done or one fails.
+func (e *Engine) Run(ctx context.Context) error {
+	if err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks("")); err != nil {
+		return err
+	}
+	e.queues[topic.DefaultQueue] = true
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := e.runTimers(ctx); err != nil && ctx.Err() == nil {
+			cancel(err)
+		}
+	}()
+	err := e.runProjector(ctx)
+	cancel(err)
+	wg.Wait()
+	if err == nil || errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+			return cause
+		}
+		return nil
+	}
+	return err
+}
+
+// State is a read-only view of the committed state (api.Backend).
+func (e *Engine) State() projector.State { return e.store.Reader() }
+
+// Changed returns a channel closed the next time committed state changes.
+func (e *Engine) Changed() <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.changed
+}
+
+func (e *Engine) notifyChanged() {
+	e.mu.Lock()
+	close(e.changed)
+	e.changed = make(chan struct{})
+	e.mu.Unlock()
+}
+
+// Submit appends a WorkflowSubmitted (api.Backend).
+func (e *Engine) Submit(ctx context.Context, id string, canvas map[string]any) error {
+	return e.append(ctx, events.Event{
+		ID: events.SubmittedID(id), Workflow: id, Producer: "api",
+		Body: &events.WorkflowSubmitted{Canvas: canvas},
+	})
+}
+
+// Revoke appends a RevokeRequested for a workflow or one of its tasks
+// (api.Backend).
+func (e *Engine) Revoke(ctx context.Context, workflow, task string) error {
+	target := workflow
+	if task != "" {
+		target = task
+	}
+	return e.append(ctx, events.Event{
+		ID: events.RevokeID(target), Workflow: workflow, Task: task, Producer: "api",
+		Body: &events.RevokeRequested{},
+	})
+}
+
+// append produces one event outside any transaction and waits for Kafka.
+func (e *Engine) append(ctx context.Context, ev events.Event) error {
+	if ev.Time == 0 {
+		ev.Time = now()
+	}
+	b, err := e.codec.Encode(&ev)
+	if err != nil {
+		return fmt.Errorf("engine: encode %s: %w", ev.ID, err)
+	}
+	rec := &kgo.Record{Topic: e.names.Events(), Key: []byte(ev.Workflow), Value: b}
+	if err := e.producer.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		return fmt.Errorf("engine: append %s: %w", ev.ID, err)
+	}
+	return nil
+}

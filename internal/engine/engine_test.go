@@ -1,0 +1,150 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fugue-run/fugue/internal/conformance"
+	"github.com/fugue-run/fugue/internal/demo"
+	"github.com/fugue-run/fugue/internal/engine"
+	"github.com/fugue-run/fugue/internal/kafkatest"
+	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/worker"
+)
+
+// stack is an engine and workers on one broker under one topic prefix.
+type stack struct {
+	eng    *engine.Engine
+	prefix string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errs   chan error
+}
+
+func logger(t *testing.T) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return nil
+}
+
+// startStack runs an engine and n workers with the demo tasks.
+func startStack(t *testing.T, brokers []string, workers int) *stack {
+	t.Helper()
+	prefix := kafkatest.Name(t, "fugue") + "."
+	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &stack{eng: eng, prefix: prefix, cancel: cancel, errs: make(chan error, workers+1)}
+	run := func(f func(context.Context) error) {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := f(ctx); err != nil && ctx.Err() == nil {
+				s.errs <- err
+			}
+		}()
+	}
+	run(eng.Run)
+	for range workers {
+		reg := worker.NewRegistry()
+		demo.Register(reg)
+		w, err := worker.New(reg, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 4, Logger: logger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run(w.Run)
+	}
+	t.Cleanup(func() {
+		cancel()
+		s.wg.Wait()
+		eng.Close()
+	})
+	return s
+}
+
+// wait waits until workflow id is ready, or fails the test at the deadline.
+func (s *stack) wait(t *testing.T, id string, d time.Duration) *projector.WorkflowView {
+	t.Helper()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		changed := s.eng.Changed()
+		w, err := s.eng.State().Workflow(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w != nil && w.Ready() {
+			v, err := projector.Describe(s.eng.State(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		select {
+		case <-changed:
+		case err := <-s.errs:
+			t.Fatalf("engine or worker failed: %v", err)
+		case <-deadline.C:
+			t.Fatalf("workflow %s not ready after %s (%+v)", id, d, w)
+		}
+	}
+}
+
+// TestConformanceOnKafka runs every conformance case through an engine and
+// two workers on the real broker.
+func TestConformanceOnKafka(t *testing.T) {
+	brokers := kafkatest.Brokers(t)
+	cases, err := conformance.Load("../harness/testdata/*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startStack(t, brokers, 2)
+	ctx := context.Background()
+	type sub struct {
+		c     *conformance.Case
+		id    string
+		start time.Time
+	}
+	var subs []sub
+	for i := range cases {
+		c := &cases[i]
+		if _, refused := c.Refused(); refused {
+			continue // the API's business: tested in internal/api
+		}
+		id := fmt.Sprintf("case-%03d", i)
+		if opts, ok := c.Canvas["options"].(map[string]any); ok {
+			if tid, ok := opts["task_id"].(string); ok && tid != "" {
+				id = tid
+			}
+		}
+		n := 1
+		if c.SubmitTwice() {
+			n = 2
+		}
+		start := time.Now()
+		for range n {
+			if err := s.eng.Submit(ctx, id, c.Canvas); err != nil {
+				t.Fatal(err)
+			}
+		}
+		subs = append(subs, sub{c, id, start})
+	}
+	for _, sb := range subs {
+		v := s.wait(t, sb.id, 60*time.Second)
+		wf, err := conformance.ViewValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, why := range conformance.Check(sb.c, wf, time.Since(sb.start).Seconds()) {
+			t.Errorf("%s: %s", sb.c.Name, why)
+		}
+	}
+}

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/topic"
+	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/statestore"
+)
+
+func now() int64 { return time.Now().UnixMicro() }
+
+// producer sends one record; nil while catching up, when outputs were
+// produced before and must not be again.
+type producer func(*kgo.Record)
+
+// runProjector is the consume -> fold -> produce loop.
+func (e *Engine) runProjector(ctx context.Context) error {
+	var (
+		mu       sync.Mutex
+		assigned []int32
+	)
+	evTopic := e.names.Events()
+	sess, err := kgo.NewGroupTransactSession(append(e.kopts,
+		kgo.TransactionalID(e.cfg.Prefix+"engine-"+e.cfg.InstanceID),
+		kgo.ConsumerGroup(e.cfg.Group),
+		kgo.ConsumeTopics(evTopic),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.RequireStableFetchOffsets(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			mu.Lock()
+			assigned = append(assigned, m[evTopic]...)
+			mu.Unlock()
+		}),
+	)...)
+	if err != nil {
+		return fmt.Errorf("engine: transactional session: %w", err)
+	}
+	defer sess.Close()
+	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
+
+	var out []events.Event
+	for {
+		fetches := sess.PollRecords(ctx, e.cfg.MaxBatch)
+		if ctx.Err() != nil || fetches.IsClientClosed() {
+			return ctx.Err()
+		}
+		fetches.EachError(func(t string, p int32, err error) {
+			e.log.Warn("engine: fetch error", "topic", t, "partition", p, "err", err)
+		})
+		mu.Lock()
+		gained := assigned
+		assigned = nil
+		mu.Unlock()
+		if len(gained) > 0 {
+			if err := e.catchUp(ctx, gained); err != nil {
+				return err
+			}
+		}
+		if fetches.NumRecords() == 0 {
+			continue
+		}
+		if err := sess.Begin(); err != nil {
+			return fmt.Errorf("engine: begin transaction: %w", err)
+		}
+		txn := e.store.Begin()
+		promise := kgo.AbortingFirstErrPromise(sess.Client())
+		produce := func(r *kgo.Record) { sess.Produce(ctx, r, promise.Promise()) }
+		var foldErr error
+		folded, timers := 0, false
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if foldErr != nil || len(p.Records) == 0 {
+				return
+			}
+			applied, known, err := e.store.Applied(p.Topic, p.Partition)
+			if err != nil {
+				foldErr = err
+				return
+			}
+			last := int64(-1)
+			for _, r := range p.Records {
+				if known && r.Offset <= applied {
+					continue // applied before a crash; its outputs went out
+				}
+				var t bool
+				if out, t, foldErr = e.apply(txn, r, produce, out[:0]); foldErr != nil {
+					return
+				}
+				timers = timers || t
+				last = r.Offset
+				folded++
+			}
+			if last >= 0 {
+				txn.SetApplied(p.Topic, p.Partition, last)
+			}
+			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
+		})
+		committed, endErr := sess.End(ctx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
+		if !committed {
+			txn.Discard()
+			e.m.txns.WithLabelValues("aborted").Inc()
+			if foldErr != nil {
+				return foldErr
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", errors.Join(endErr, promise.Err()))
+			continue
+		}
+		if err := txn.Commit(); err != nil {
+			// Kafka has the outputs; the store catches up from the log on
+			// restart.
+			return fmt.Errorf("engine: commit state: %w", err)
+		}
+		e.m.txns.WithLabelValues("committed").Inc()
+		e.m.batch.Observe(float64(folded))
+		e.notifyChanged()
+		if timers {
+			e.wakeTimers()
+		}
+	}
+}
+
+// apply folds one record. produce is nil while catching up. It reports
+// whether timers were scheduled.
+func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out []events.Event) ([]events.Event, bool, error) {
+	ev, err := e.codec.Decode(r.Value)
+	if err != nil {
+		e.deadLetter(r, produce, "decode: "+err.Error())
+		return out, false, nil
+	}
+	if string(r.Key) != ev.Workflow {
+		e.deadLetter(r, produce, fmt.Sprintf("record key %q is not the workflow id %q", r.Key, ev.Workflow))
+		return out, false, nil
+	}
+	e.observeInput(ev)
+	timers := false
+	if b, ok := ev.Body.(*events.TimerScheduled); ok {
+		txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer})
+		timers = true
+	}
+	out, err = e.folder.Fold(txn, ev, out)
+	if errors.Is(err, projector.ErrBadEvent) {
+		e.deadLetter(r, produce, err.Error())
+		return out, timers, nil
+	}
+	if err != nil {
+		return out, timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", ev.ID, r.Topic, r.Partition, r.Offset, err)
+	}
+	for i := range out {
+		o := &out[i]
+		e.observe(txn, o)
+		if b, ok := o.Body.(*events.TimerScheduled); ok {
+			txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: o.Workflow, Task: o.Task, Name: b.Timer})
+			timers = true
+		}
+		if produce == nil {
+			continue
+		}
+		val, err := e.codec.Encode(o)
+		if err != nil {
+			return out, timers, fmt.Errorf("engine: encode %s: %w", o.ID, err)
+		}
+		produce(&kgo.Record{Topic: e.names.Events(), Key: []byte(o.Workflow), Value: val})
+		switch b := o.Body.(type) {
+		case *events.TaskDispatched:
+			q, err := e.queue(b)
+			if err != nil {
+				return out, timers, err
+			}
+			produce(&kgo.Record{Topic: e.names.Tasks(q), Key: []byte(o.Task), Value: val})
+		case *events.TaskRevoked:
+			produce(&kgo.Record{Topic: e.names.Control(), Key: []byte(o.Task), Value: val})
+		}
+	}
+	return out, timers, nil
+}
+
+// queue returns the queue of a dispatched task, creating its topic the
+// first time.
+func (e *Engine) queue(d *events.TaskDispatched) (string, error) {
+	q := d.Queue
+	if q == "" {
+		q = e.cfg.Routes[d.Name]
+	}
+	if q == "" {
+		q = topic.DefaultQueue
+	}
+	if e.queues[q] {
+		return q, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Tasks(q)); err != nil {
+		return "", err
+	}
+	e.queues[q] = true
+	return q, nil
+}
+
+// deadLetter sets a record aside, unchanged, with why in its headers.
+func (e *Engine) deadLetter(r *kgo.Record, produce producer, reason string) {
+	e.m.deadLetters.Inc()
+	if produce == nil {
+		return // set aside when it was first consumed
+	}
+	e.log.Warn("engine: record set aside", "topic", r.Topic, "partition", r.Partition, "offset", r.Offset, "reason", reason)
+	produce(&kgo.Record{
+		Topic: e.names.DeadLetter(), Key: r.Key, Value: r.Value,
+		Headers: []kgo.RecordHeader{
+			{Key: topic.HeaderError, Value: []byte(reason)},
+			{Key: topic.HeaderSource, Value: fmt.Appendf(nil, "%s/%d/%d", r.Topic, r.Partition, r.Offset)},
+			{Key: topic.HeaderComponent, Value: []byte("engine")},
+		},
+	})
+}

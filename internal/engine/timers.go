@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/statestore"
+)
+
+func (e *Engine) wakeTimers() {
+	select {
+	case e.timerWake <- struct{}{}:
+	default:
+	}
+}
+
+// runTimers is the timer service: it appends TimerFired when a committed
+// timer is due. Fold never reads a clock; this is where time enters.
+//
+// A timer is deleted after its TimerFired is on the log. A crash in
+// between fires it again, and an engine that lost the partition may fire
+// a stale one: both are harmless, since Fold applies a TimerFired only
+// while its task still waits for it, and it checks the same before firing.
+func (e *Engine) runTimers(ctx context.Context) error {
+	wait := time.NewTimer(time.Hour)
+	defer wait.Stop()
+	for {
+		next, err := e.fireDue(ctx)
+		if err != nil {
+			return err
+		}
+		d := time.Hour
+		if next > 0 {
+			d = time.Duration(next-now()) * time.Microsecond
+		}
+		wait.Reset(max(d, 0))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.timerWake:
+		case <-wait.C:
+		}
+	}
+}
+
+// fireDue fires every due timer and returns the due time of the next one
+// (0 when none).
+func (e *Engine) fireDue(ctx context.Context) (int64, error) {
+	var due []statestore.Timer
+	var next int64
+	t0 := now()
+	if err := e.store.Timers(func(t statestore.Timer) bool {
+		if t.Due > t0 {
+			next = t.Due
+			return false
+		}
+		due = append(due, t)
+		return true
+	}); err != nil {
+		return 0, err
+	}
+	st := e.store.Reader()
+	for _, t := range due {
+		waiting, err := projector.TimerPending(st, t.Workflow, t.Task, t.Name)
+		if err != nil {
+			return 0, err
+		}
+		if waiting {
+			err := e.append(ctx, events.Event{
+				ID: events.TimerFiredID(t.Task, t.Name), Workflow: t.Workflow, Task: t.Task,
+				Producer: "timer", Body: &events.TimerFired{Timer: t.Name},
+			})
+			if err != nil {
+				return 0, err
+			}
+			e.m.timersFired.Inc()
+		}
+		txn := e.store.Begin()
+		txn.DeleteTimer(t)
+		if err := txn.Commit(); err != nil {
+			return 0, err
+		}
+	}
+	return next, nil
+}
