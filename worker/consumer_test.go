@@ -91,10 +91,8 @@ func TestReport(t *testing.T) {
 				&events.TaskSucceeded{Result: int64(2)}},
 			{"nope", call("tasks.nope"), []string{"nope:started:0", "nope:failed:0"},
 				&events.TaskFailed{Error: events.Failure{Type: "NotRegistered", Message: "'tasks.nope'"}}},
-			// Schema v1 has no attempt on TaskRevoked: it does not
-			// survive the trip through Kafka (the worker sends 2).
 			{"expired", expired, []string{"expired:expired"},
-				&events.TaskRevoked{Reason: "expired"}},
+				&events.TaskRevoked{Reason: "expired", Attempt: 2}},
 			{"big", call("test.big"), []string{"big:started:0", "big:failed:0"}, nil},
 		}
 		var last []string

@@ -21,6 +21,9 @@ const (
 	Retrying
 )
 
+// maxRepr caps how much of a result String shows.
+const maxRepr = 200
+
 // String returns "succeeded", "failed" or "retrying".
 func (k OutcomeKind) String() string {
 	switch k {
@@ -52,7 +55,11 @@ type Outcome struct {
 func (o Outcome) String() string {
 	switch o.Kind {
 	case Succeeded:
-		return "succeeded: " + pyrepr.Value(o.Result)
+		r := pyrepr.Value(o.Result)
+		if len(r) > maxRepr {
+			r = r[:maxRepr] + fmt.Sprintf("... (%d bytes)", len(r))
+		}
+		return "succeeded: " + r
 	case Failed:
 		return fmt.Sprintf("failed: %s: %s", o.Failure.Type, o.Failure.Message)
 	case Retrying:
