@@ -19,14 +19,17 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,8 +55,11 @@ type Config struct {
 	DataDir string
 	// Group is the engines' consumer group (default "<prefix>engine").
 	Group string
-	// InstanceID names this engine; its transactional id derives from it
-	// (default: the host name and a random suffix).
+	// InstanceID names this engine; its transactional id derives from it.
+	// It must stay the same across restarts of one engine, so that a
+	// restarted engine fences its predecessor and aborts the transaction
+	// a crash left open at once, instead of letting it block readers
+	// until it times out. Default: made up once and kept in DataDir.
 	InstanceID string
 	// Fold configures the projector.
 	Fold projector.Config
@@ -82,12 +88,6 @@ func (c *Config) defaults() error {
 	}
 	if c.Group == "" {
 		c.Group = c.Prefix + "engine"
-	}
-	if c.InstanceID == "" {
-		host, _ := os.Hostname()
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		c.InstanceID = host + "-" + hex.EncodeToString(b[:])
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 5000
@@ -135,6 +135,12 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 	store, err := statestore.Open(cfg.DataDir, append([]statestore.Option{statestore.WithLogger(cfg.Logger), statestore.WithLimits(cfg.Fold.Limits)}, cfg.Store...)...)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.InstanceID == "" {
+		if cfg.InstanceID, err = instanceID(cfg.DataDir); err != nil {
+			store.Close()
+			return nil, err
+		}
 	}
 	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, opts...)
 	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(0))...)
@@ -241,4 +247,23 @@ func (e *Engine) append(ctx context.Context, ev events.Event) error {
 		return fmt.Errorf("engine: append %s: %w", ev.ID, err)
 	}
 	return nil
+}
+
+// instanceID returns the engine's instance id kept in dir, making one up
+// (host name and a random suffix) the first time.
+func instanceID(dir string) (string, error) {
+	path := filepath.Join(dir, "instance-id")
+	if b, err := os.ReadFile(path); err == nil && len(bytes.TrimSpace(b)) > 0 {
+		return string(bytes.TrimSpace(b)), nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("engine: instance id: %w", err)
+	}
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	id := host + "-" + hex.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("engine: instance id: %w", err)
+	}
+	return id, nil
 }
