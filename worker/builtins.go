@@ -3,8 +3,8 @@ package worker
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // The built-in tasks every Registry has.
@@ -126,59 +126,14 @@ func calledDirectly(err error) error {
 	return &TaskError{Type: "Retry", Message: "Task can be retried"}
 }
 
-// iterate is Python's iter() over a value: a list's elements, a string's
-// characters, a bytes' ints, a dict's keys (sorted: values keep no
-// insertion order).
+// iterate is Python's iter() over a value (value.Iterate), with Python's
+// TypeError for what is not iterable.
 func iterate(v any) ([]any, error) {
-	switch v := v.(type) {
-	case []any:
-		return v, nil
-	case string:
-		out := make([]any, 0, len(v))
-		for _, c := range v {
-			out = append(out, string(c))
-		}
-		return out, nil
-	case []byte:
-		out := make([]any, len(v))
-		for i, b := range v {
-			out[i] = int64(b)
-		}
-		return out, nil
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		out := make([]any, len(keys))
-		for i, k := range keys {
-			out[i] = k
-		}
-		return out, nil
+	if items, ok := value.Iterate(v); ok {
+		return items, nil
 	}
 	return nil, &TaskError{Type: "TypeError", Message: "'" + typeName(v) + "' object is not iterable"}
 }
 
 // typeName is the Python type name of a value.
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []byte:
-		return "bytes"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
-}
+func typeName(v any) string { return value.TypeName(v) }

@@ -91,7 +91,7 @@ func TestExecute(t *testing.T) {
 		{
 			name: "unencodable result",
 			req:  Request{Name: "t.struct"},
-			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "EncodeError", Message: "result is not encodable: struct { A int } is not a value"}},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "EncodeError", Message: "result is not encodable: value: unsupported type struct { A int }"}},
 		},
 		{
 			name: "plain error",

@@ -1,11 +1,11 @@
 package demo
 
 import (
-	"fmt"
 	"math"
 	"math/bits"
 	"slices"
 
+	"github.com/fugue-run/fugue/value"
 	"github.com/fugue-run/fugue/worker"
 )
 
@@ -14,27 +14,7 @@ import (
 const maxRepeat = 1 << 24
 
 // typeName is the Python type name of a value.
-func typeName(v any) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case []byte:
-		return "bytes"
-	case []any:
-		return "list"
-	case map[string]any:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
-}
+func typeName(v any) string { return value.TypeName(v) }
 
 func typeError(format string, args ...any) error { return worker.Failf("TypeError", format, args...) }
 
@@ -215,40 +195,6 @@ func repeatSlice[T any](s []T, n int, as func([]T) any) any {
 	return as(out)
 }
 
-// iterate is Python's iter() over a value: a list's elements, a string's
-// characters, a bytes' ints, a dict's keys (sorted: values keep no
-// insertion order).
-func iterate(v any) ([]any, error) {
-	switch v := v.(type) {
-	case []any:
-		return v, nil
-	case string:
-		out := make([]any, 0, len(v))
-		for _, c := range v {
-			out = append(out, string(c))
-		}
-		return out, nil
-	case []byte:
-		out := make([]any, len(v))
-		for i, b := range v {
-			out[i] = int64(b)
-		}
-		return out, nil
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		out := make([]any, len(keys))
-		for i, k := range keys {
-			out[i] = k
-		}
-		return out, nil
-	}
-	return nil, typeError("'%s' object is not iterable", typeName(v))
-}
-
 // sum is CPython's sum(items) (start 0), with each item passed through
 // each first, lazily, as a generator would (nil each: the items as they
 // are). It follows CPython 3.12's fast paths so that results match to the
@@ -322,4 +268,13 @@ func floatSum(f float64, rest []any, next func(int) (any, error)) (any, error) {
 		f += c
 	}
 	return f, nil
+}
+
+// iterate is Python's iter() over a value (value.Iterate), with Python's
+// TypeError for what is not iterable.
+func iterate(v any) ([]any, error) {
+	if items, ok := value.Iterate(v); ok {
+		return items, nil
+	}
+	return nil, typeError("'%s' object is not iterable", typeName(v))
 }
