@@ -17,7 +17,8 @@ func (e *Engine) wakeTimers() {
 }
 
 // runTimers is the timer service: it appends TimerFired when a committed
-// timer is due. Fold never reads a clock; this is where time enters.
+// timer is due. Fold never reads a clock; this is where time enters. It
+// returns only when ctx is done: failures to fire are retried.
 //
 // A timer is deleted after its TimerFired is on the log. A crash in
 // between fires it again, and an engine that lost the partition may fire
@@ -28,11 +29,16 @@ func (e *Engine) runTimers(ctx context.Context) error {
 	defer wait.Stop()
 	for {
 		next, err := e.fireDue(ctx)
-		if err != nil {
-			return err
-		}
 		d := time.Hour
-		if next > 0 {
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil
+		case err != nil:
+			// Kafka or the store is unavailable (a broker restarting, say):
+			// nothing was lost, the timer is still stored; try again soon.
+			e.log.Warn("engine: timers: will retry", "err", err)
+			d = time.Second
+		case next > 0:
 			d = time.Duration(next-now()) * time.Microsecond
 		}
 		wait.Reset(max(d, 0))
