@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -169,8 +170,22 @@ func (e *Engine) Store() *statestore.Store { return e.store }
 // Run ensures the topics exist and runs the projector and the timer
 // service until ctx is done or one fails.
 func (e *Engine) Run(ctx context.Context) error {
-	if err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks("")); err != nil {
-		return err
+	// Kafka may not be up yet (or be restarting): keep trying until it
+	// answers or ctx is done.
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for {
+		err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks(""))
+		if err == nil {
+			break
+		}
+		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
+		retry.Reset(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-retry.C:
+		}
 	}
 	e.queues[topic.DefaultQueue] = true
 	ctx, cancel := context.WithCancelCause(ctx)
