@@ -35,6 +35,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/events"
@@ -178,6 +179,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks(""))
 		if err == nil {
 			break
+		}
+		var ke *kerr.Error
+		if errors.As(err, &ke) && !ke.Retriable {
+			return err // a bad setting or missing rights: retrying will not help
 		}
 		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
 		retry.Reset(2 * time.Second)
