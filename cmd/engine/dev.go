@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/internal/demo"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/worker"
 )
 
@@ -35,7 +38,20 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 		return err
 	}
 	brokers := splitList(f.brokers)
-	if len(brokers) == 0 {
+	var kopts []kgo.Opt
+	if len(brokers) > 0 {
+		// dev reads no FUGUE_* defaults, but a password belongs in the
+		// environment rather than on the command line.
+		if f.kafka.SASLPassword == "" {
+			f.kafka.SASLPassword = env(kafkaopt.EnvPassword)
+		}
+		if kopts, err = f.kafka.Opts(); err != nil {
+			return err
+		}
+	} else {
+		if *f.kafka != (kafkaopt.Config{}) {
+			return errors.New("engine dev: the --kafka-* flags need --brokers (the development broker speaks plaintext)")
+		}
 		log.Warn("engine dev: using the in-process development broker (kfake): it is for trying Fugue out, not for production; pass --brokers to use a real Kafka cluster")
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(filepath.Join(f.data, "kafka")))
 		if err != nil {
@@ -54,9 +70,9 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 	demo.Register(tasks)
 	w, err := worker.New(tasks, worker.Config{
 		Brokers: brokers, Prefix: f.prefix, Concurrency: *concurrency, Logger: log, Registerer: reg,
-	})
+	}, kopts...)
 	if err != nil {
 		return err
 	}
-	return runStack(ctx, stack{cfg: cfg, flags: &f, reg: reg, log: log, stdout: stdout, extra: w.Run})
+	return runStack(ctx, stack{cfg: cfg, kopts: kopts, flags: &f, reg: reg, log: log, stdout: stdout, extra: w.Run})
 }

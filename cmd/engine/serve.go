@@ -15,9 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/internal/api"
 	"github.com/fugue-run/fugue/internal/engine"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
 )
@@ -29,6 +32,12 @@ type serverFlags struct {
 	brokers, http, data, prefix, token, logLevel, routes string
 	partitions                                           int
 	replication                                          int
+	// maxBytes bounds the request bodies the HTTP API accepts. The fold's
+	// own limits (depth, signatures) stay at their defaults, so that
+	// replay folds the log as the engine did.
+	maxBytes int
+	// kafka holds the --kafka-* security flags (TLS, SASL).
+	kafka *kafkaopt.Config
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDefault string) {
@@ -41,6 +50,8 @@ func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDe
 	fs.StringVar(&f.routes, "routes", "", "task routes, NAME=QUEUE,... for tasks whose options name no queue")
 	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topics Fugue creates")
 	fs.IntVar(&f.replication, "replication", 1, "replication factor of the topics Fugue creates")
+	fs.IntVar(&f.maxBytes, "max-bytes", canvas.DefaultMaxBytes, "largest request body the HTTP API accepts, in bytes (larger: 413)")
+	f.kafka = kafkaopt.Register(fs, env)
 }
 
 func (f *serverFlags) logger(stderr io.Writer) (*slog.Logger, error) {
@@ -60,9 +71,13 @@ func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prome
 		}
 		routes[name] = queue
 	}
+	if f.maxBytes <= 0 {
+		return engine.Config{}, errors.New("--max-bytes must be positive")
+	}
 	return engine.Config{
 		Brokers: brokers, Prefix: f.prefix, DataDir: f.data, Routes: routes,
 		Topics: topic.Spec{Partitions: int32(f.partitions), Replication: int16(f.replication)},
+		Fold:   projector.Config{Limits: canvas.Limits{MaxBytes: f.maxBytes}},
 		Logger: log, Registerer: reg,
 	}, nil
 }
@@ -126,17 +141,23 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	kopts, err := f.kafka.Opts()
+	if err != nil {
+		return err
+	}
 	reg := newRegistry()
 	cfg, err := f.engineConfig(brokers, log, reg)
 	if err != nil {
 		return err
 	}
-	return runStack(ctx, stack{cfg: cfg, flags: &f, reg: reg, log: log, stdout: stdout})
+	return runStack(ctx, stack{cfg: cfg, kopts: kopts, flags: &f, reg: reg, log: log, stdout: stdout})
 }
 
 // stack is an engine with its HTTP API and, for dev, a worker and a broker.
 type stack struct {
-	cfg    engine.Config
+	cfg engine.Config
+	// kopts are the Kafka security options (TLS, SASL) for every client.
+	kopts  []kgo.Opt
 	flags  *serverFlags
 	reg    *prometheus.Registry
 	log    *slog.Logger
@@ -146,7 +167,7 @@ type stack struct {
 }
 
 func runStack(ctx context.Context, s stack) error {
-	eng, err := engine.New(s.cfg)
+	eng, err := engine.New(s.cfg, s.kopts...)
 	if err != nil {
 		return err
 	}
@@ -188,6 +209,7 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 	brokers := fs.String("brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, HOST:PORT,... (env FUGUE_BROKERS)")
 	data := fs.String("data", "", "a fresh directory for the rebuilt state (required)")
 	prefix := fs.String("prefix", topic.DefaultPrefix, "prefix of every topic name")
+	kafka := kafkaopt.Register(fs, env)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: engine replay --brokers HOST:PORT,... --data DIR\n\nRebuilds the state from offset 0 of the events topic into DIR and prints\nthe state hash on stdout; records folded and throughput go to stderr.\n\nflags:")
 		fs.PrintDefaults()
@@ -199,7 +221,11 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 		fmt.Fprintln(stderr, "engine replay: --brokers and --data are required")
 		return errUsage
 	}
-	res, err := engine.Replay(ctx, splitList(*brokers), *prefix, *data, projector.Config{})
+	kopts, err := kafka.Opts()
+	if err != nil {
+		return err
+	}
+	res, err := engine.Replay(ctx, splitList(*brokers), *prefix, *data, projector.Config{}, kopts...)
 	if err != nil {
 		return err
 	}

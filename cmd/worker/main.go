@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fugue-run/fugue/internal/demo"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/worker"
 )
@@ -82,6 +83,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		hostname    = fs.String("hostname", "", "name of the worker in events (default the host name)")
 		logLevel    = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		logFormat   = fs.String("log-format", "text", "log format: text or json")
+		kafka       = kafkaopt.Register(fs, env)
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,6 +110,10 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		*drain = -1 // abandon at once
 	}
 
+	kopts, err := kafka.Opts()
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	tasks := worker.NewRegistry()
@@ -124,7 +130,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		Logger:       log,
 		Registerer:   reg,
 		Hostname:     *hostname,
-	})
+	}, kopts...)
 	if err != nil {
 		return err
 	}
