@@ -70,6 +70,10 @@ type Config struct {
 	Routes map[string]string
 	// MaxBatch caps the records folded in one transaction (default 5000).
 	MaxBatch int
+	// MaxRecordBytes is the largest record the engine produces (default
+	// 1,000,000: under Kafka's default message.max.bytes of 1,048,588).
+	// A task message over it fails its task with MessageTooLarge.
+	MaxRecordBytes int
 	// Logger receives the engine's logs (default: discarded).
 	Logger *slog.Logger
 	// Registerer receives the engine's metrics (default: none).
@@ -93,6 +97,9 @@ func (c *Config) defaults() error {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 5000
+	}
+	if c.MaxRecordBytes <= 0 {
+		c.MaxRecordBytes = 1_000_000
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

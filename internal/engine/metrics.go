@@ -21,12 +21,13 @@ import (
 //	fugue_engine_batch_size                     records folded per transaction
 //	fugue_engine_deadletter_total               records set aside
 //	fugue_engine_timers_fired_total
+//	fugue_engine_oversized_outputs_total        outputs over MaxRecordBytes (a task message fails its task)
 type metrics struct {
 	folded, outputs, tasks, completed, txns *prometheus.CounterVec
 	lag                                     *prometheus.GaugeVec
 	chords                                  prometheus.Gauge
 	duration, batch, delay                  prometheus.Histogram
-	deadLetters, timersFired                prometheus.Counter
+	deadLetters, timersFired, oversized     prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -42,10 +43,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		delay:       prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fugue_engine_event_delay_seconds", Help: "Delay from a worker's report to its folding.", Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10)}),
 		batch:       prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fugue_engine_batch_size", Help: "Records folded per transaction.", Buckets: prometheus.ExponentialBuckets(1, 4, 8)}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_deadletter_total", Help: "Records set aside on the dead-letter topic."}),
+		oversized:   prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_oversized_outputs_total", Help: "Outputs over the record size limit."}),
 		timersFired: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_timers_fired_total", Help: "Timers the timer service fired."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired)
+		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired, m.oversized)
 	}
 	return m
 }

@@ -171,6 +171,11 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out
 		if err != nil {
 			return out, timers, fmt.Errorf("engine: encode %s: %w", o.ID, err)
 		}
+		if len(val) > e.cfg.MaxRecordBytes {
+			if val, err = e.oversized(o, len(val)); err != nil || val == nil {
+				return out, timers, err
+			}
+		}
 		produce(&kgo.Record{Topic: e.names.Events(), Key: []byte(o.Workflow), Value: val})
 		switch b := o.Body.(type) {
 		case *events.TaskDispatched:
@@ -223,4 +228,44 @@ func (e *Engine) deadLetter(r *kgo.Record, produce producer, reason string) {
 			{Key: topic.HeaderComponent, Value: []byte("engine")},
 		},
 	})
+}
+
+// oversized handles an output whose record would exceed MaxRecordBytes,
+// which Kafka would refuse (and so abort every transaction that holds it).
+// A task message that large is not sent: the task fails instead, with an
+// event that names the limit and is folded like a worker's report, so a
+// replay reaches the same state. A completion drops its result from the
+// event (the state keeps it). It returns the record to produce in o's place,
+// or nil when nothing is to be produced.
+func (e *Engine) oversized(o *events.Event, size int) ([]byte, error) {
+	e.m.oversized.Inc()
+	limit := e.cfg.MaxRecordBytes
+	var repl events.Event
+	switch b := o.Body.(type) {
+	case *events.TaskDispatched:
+		e.log.Warn("engine: task message too large; failing the task", "task", o.Task, "bytes", size, "limit", limit)
+		repl = events.Event{
+			ID: events.FailedID(o.Task, b.Attempt), Workflow: o.Workflow, Task: o.Task, Time: o.Time, Producer: projector.Producer,
+			Body: &events.TaskFailed{Attempt: b.Attempt, Error: events.Failure{
+				Type:    "MessageTooLarge",
+				Message: fmt.Sprintf("the task message of %s is %d bytes, over the limit of %d", b.Name, size, limit),
+			}},
+		}
+	case *events.WorkflowCompleted:
+		c := *b
+		c.Result = nil
+		repl = *o
+		repl.Body = &c
+	default:
+		return nil, fmt.Errorf("engine: output %s is %d bytes, over the record limit of %d", o.ID, size, limit)
+	}
+	val, err := e.codec.Encode(&repl)
+	if err != nil {
+		return nil, fmt.Errorf("engine: encode %s: %w", repl.ID, err)
+	}
+	if _, ok := o.Body.(*events.TaskDispatched); ok {
+		// Only the failure goes out: neither the event nor the message.
+		*o = repl
+	}
+	return val, nil
 }
