@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -99,4 +100,14 @@ func TestBackendFailureIs503(t *testing.T) {
 		`{"error":"submit: io: read/write on closed pipe"}`)
 	e.expect(e.do("POST", "/v1/workflows/"+id+"/revoke", ""), http.StatusServiceUnavailable,
 		`{"error":"revoke: io: read/write on closed pipe"}`)
+}
+
+// TestRecordOverKafkaLimitIs413: a canvas under the body limit may still
+// make a record over Kafka's; the backend says so with canvas.ErrLimit.
+func TestRecordOverKafkaLimitIs413(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	e.b.FailAppends(fmt.Errorf("%w: the event is 2000000 bytes, over the Kafka record limit of 1000000", canvas.ErrLimit))
+	e.expect(e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2]}`), http.StatusRequestEntityTooLarge,
+		`{"error":"canvas: limit exceeded: the event is 2000000 bytes, over the Kafka record limit of 1000000"}`)
 }

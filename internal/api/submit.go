@@ -60,6 +60,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.b.Submit(r.Context(), id, wire); err != nil {
+		if errors.Is(err, canvas.ErrLimit) {
+			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+			return
+		}
 		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
 		return

@@ -38,6 +38,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
@@ -268,6 +269,9 @@ func (e *Engine) append(ctx context.Context, ev events.Event) error {
 	b, err := e.codec.Encode(&ev)
 	if err != nil {
 		return fmt.Errorf("engine: encode %s: %w", ev.ID, err)
+	}
+	if len(b) > e.cfg.MaxRecordBytes {
+		return fmt.Errorf("%w: the event is %d bytes, over the Kafka record limit of %d", canvas.ErrLimit, len(b), e.cfg.MaxRecordBytes)
 	}
 	rec := &kgo.Record{Topic: e.names.Events(), Key: []byte(ev.Workflow), Value: b}
 	if err := e.producer.ProduceSync(ctx, rec).FirstErr(); err != nil {

@@ -2,13 +2,16 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/internal/conformance"
 	"github.com/fugue-run/fugue/internal/demo"
 	"github.com/fugue-run/fugue/internal/engine"
@@ -146,5 +149,21 @@ func TestConformanceOnKafka(t *testing.T) {
 		for _, why := range conformance.Check(sb.c, wf, time.Since(sb.start).Seconds()) {
 			t.Errorf("%s: %s", sb.c.Name, why)
 		}
+	}
+}
+
+// TestSubmitOverRecordLimit: a canvas whose record would be over Kafka's
+// limit is refused with canvas.ErrLimit (the API's 413), not sent.
+func TestSubmitOverRecordLimit(t *testing.T) {
+	brokers := kafkatest.Brokers(t)
+	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: kafkatest.Name(t, "fugue") + ".", DataDir: t.TempDir(), MaxRecordBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	big := map[string]any{"task": "tasks.identity", "args": []any{strings.Repeat("x", 2000)}}
+	err = eng.Submit(context.Background(), "too-big", big)
+	if !errors.Is(err, canvas.ErrLimit) || !strings.Contains(err.Error(), "limit of 1000") {
+		t.Fatalf("Submit = %v, want canvas.ErrLimit naming the limit", err)
 	}
 }

@@ -22,8 +22,44 @@ func now() int64 { return time.Now().UnixMicro() }
 // produced before and must not be again.
 type producer func(*kgo.Record)
 
-// runProjector is the consume -> fold -> produce loop.
+// errRestart says the transactional session must be made anew: franz-go
+// retries what can be retried inside a transaction's End, so an error from
+// it (a broker that restarted, a fenced producer) leaves the session
+// unusable.
+var errRestart = errors.New("engine: restart the transactional session")
+
+// runProjector runs the consume -> fold -> produce loop, making a new
+// session whenever the old one cannot go on. Nothing is lost in between:
+// the aborted batch is consumed again from the committed offsets, and the
+// new session's assignment catches the store up.
 func (e *Engine) runProjector(ctx context.Context) error {
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	<-retry.C
+	for {
+		err := e.runSession(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !errors.Is(err, errRestart) {
+			return err
+		}
+		e.log.Warn("engine: restarting the transactional session", "err", err)
+		retry.Reset(time.Second)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-retry.C:
+		}
+	}
+}
+
+// pollWait bounds one poll, so that partitions gained in a rebalance are
+// caught up (and their timers armed) even when no record arrives.
+const pollWait = time.Second
+
+// runSession is one transactional session's consume -> fold -> produce loop.
+func (e *Engine) runSession(ctx context.Context) error {
 	var (
 		mu       sync.Mutex
 		assigned []int32
@@ -50,12 +86,16 @@ func (e *Engine) runProjector(ctx context.Context) error {
 
 	var out []events.Event
 	for {
-		fetches := sess.PollRecords(ctx, e.cfg.MaxBatch)
+		pctx, cancel := context.WithTimeout(ctx, pollWait)
+		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
+		cancel()
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return ctx.Err()
 		}
 		fetches.EachError(func(t string, p int32, err error) {
-			e.log.Warn("engine: fetch error", "topic", t, "partition", p, "err", err)
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+				e.log.Warn("engine: fetch error", "topic", t, "partition", p, "err", err)
+			}
 		})
 		mu.Lock()
 		gained := assigned
@@ -70,7 +110,7 @@ func (e *Engine) runProjector(ctx context.Context) error {
 			continue
 		}
 		if err := sess.Begin(); err != nil {
-			return fmt.Errorf("engine: begin transaction: %w", err)
+			return fmt.Errorf("%w: begin: %v", errRestart, err)
 		}
 		txn := e.store.Begin()
 		promise := kgo.AbortingFirstErrPromise(sess.Client())
@@ -114,7 +154,10 @@ func (e *Engine) runProjector(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", errors.Join(endErr, promise.Err()))
+			if endErr != nil {
+				return fmt.Errorf("%w: end: %v", errRestart, endErr)
+			}
+			e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", promise.Err())
 			continue
 		}
 		if err := txn.Commit(); err != nil {
