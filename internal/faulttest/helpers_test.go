@@ -1,0 +1,646 @@
+//go:build fault
+
+package faulttest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/conformance"
+	"github.com/fugue-run/fugue/internal/kafkatest"
+	"github.com/fugue-run/fugue/internal/topic"
+	"github.com/fugue-run/fugue/value"
+)
+
+// binDir holds the engine and worker binaries TestMain built.
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "fugue-faulttest-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "../../cmd/engine", "../../cmd/worker")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sizes are the loads of the tests: small for CI, large by hand.
+type sizes struct {
+	chord     int // header members of the worker-kill chord
+	workflows int // workflows of the engine-kill, broker-restart and two-engine runs
+}
+
+func loadSizes(t *testing.T) sizes {
+	t.Helper()
+	s := sizes{chord: 1000, workflows: 100}
+	if os.Getenv("FUGUE_FAULT_SCALE") == "large" {
+		s = sizes{chord: 10000, workflows: 1000}
+	}
+	for name, p := range map[string]*int{"FUGUE_FAULT_CHORD": &s.chord, "FUGUE_FAULT_WORKFLOWS": &s.workflows} {
+		if v := os.Getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				t.Fatalf("%s=%q: want a positive integer", name, v)
+			}
+			*p = n
+		}
+	}
+	return s
+}
+
+// syncBuffer is a bytes.Buffer safe for a process writing and the test
+// reading.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// proc is a running engine or worker process.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	log  *syncBuffer
+	done chan struct{}
+	base string // the engine's HTTP address
+}
+
+// startProc starts a binary from binDir; when the test ends it is
+// interrupted (killed if it does not stop) and, if the test failed, the
+// tail of its stderr goes to the test log.
+func startProc(t *testing.T, name, bin string, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: name, cmd: exec.Command(filepath.Join(binDir, bin), args...), log: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd.Stderr = p.log
+	out, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if addr, ok := strings.CutPrefix(sc.Text(), "fugue ready "); ok {
+				ready <- addr
+			}
+		}
+		_ = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.stop()
+		if t.Failed() {
+			s := p.log.String()
+			if len(s) > 4000 {
+				s = s[len(s)-4000:]
+			}
+			t.Logf("%s stderr (tail):\n%s", p.name, s)
+		}
+	})
+	if bin == "engine" {
+		select {
+		case p.base = <-ready:
+		case <-p.done:
+			t.Fatalf("%s exited before 'fugue ready': %s", name, p.log.String())
+		case <-time.After(90 * time.Second):
+			t.Fatalf("%s never printed 'fugue ready'", name)
+		}
+	}
+	return p
+}
+
+// stop interrupts the process and waits for it, killing it after 20 s.
+func (p *proc) stop() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// alive fails the test if the process exited by itself.
+func (p *proc) alive(t *testing.T) {
+	t.Helper()
+	select {
+	case <-p.done:
+		t.Errorf("%s exited by itself: %v", p.name, p.cmd.ProcessState)
+	default:
+	}
+}
+
+// kill sends SIGKILL and waits until the process is gone.
+func (p *proc) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatalf("kill %s: %v", p.name, err)
+	}
+	<-p.done
+	t.Logf("killed %s (SIGKILL)", p.name)
+}
+
+// cluster is a broker address and a topic prefix unique to the test.
+type cluster struct {
+	brokers string
+	prefix  string
+}
+
+func newCluster(t *testing.T, brokers []string) *cluster {
+	return &cluster{brokers: strings.Join(brokers, ","), prefix: kafkatest.Name(t, "fault") + "."}
+}
+
+func (c *cluster) engine(t *testing.T, name, data string) *proc {
+	t.Helper()
+	return startProc(t, name, "engine", "serve", "--brokers", c.brokers, "--prefix", c.prefix,
+		"--http", "127.0.0.1:0", "--data", data, "--log-level", "info")
+}
+
+func (c *cluster) worker(t *testing.T, name string, concurrency int) *proc {
+	t.Helper()
+	return startProc(t, name, "worker", "--brokers", c.brokers, "--prefix", c.prefix,
+		"--concurrency", strconv.Itoa(concurrency), "--hostname", name, "--drain-timeout", "5s")
+}
+
+// httpDo sends a request; err is a transport error (the engine may be
+// down).
+func httpDo(method, url string, body []byte) (int, map[string]any, error) {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	v, err := value.DecodeJSON(data)
+	if err != nil {
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: %w: %.200s", method, url, err, data)
+	}
+	m, _ := v.(map[string]any)
+	return resp.StatusCode, m, nil
+}
+
+// submit posts a canvas and returns the workflow id.
+func submit(t *testing.T, base string, canvas map[string]any) string {
+	t.Helper()
+	id, err := trySubmit(base, canvas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func trySubmit(base string, canvas map[string]any) (string, error) {
+	body, err := value.MarshalJSON(canvas)
+	if err != nil {
+		return "", err
+	}
+	status, m, err := httpDo("POST", base+"/v1/workflows", body)
+	id, _ := m["id"].(string)
+	if err != nil || status != 201 || id == "" {
+		return "", fmt.Errorf("submit: HTTP %d %v %v", status, m, err)
+	}
+	return id, nil
+}
+
+func ready(state any) bool { return state == "SUCCESS" || state == "FAILURE" || state == "REVOKED" }
+
+// waitWorkflow polls GET /v1/workflows/{id} on the engine base() names
+// (it may change as engines restart) until the workflow is ready, or fails
+// the test at the deadline. Transport errors and 404 (an engine that has
+// not caught up yet) are retried.
+func waitWorkflow(t *testing.T, base func() string, id string, deadline time.Time) map[string]any {
+	t.Helper()
+	var last any
+	for time.Now().Before(deadline) {
+		status, m, err := httpDo("GET", base()+"/v1/workflows/"+id+"?wait=5s", nil)
+		switch {
+		case err == nil && status == 200 && ready(m["state"]):
+			return m
+		case err == nil && status == 200, err == nil && status == 404:
+			last = fmt.Sprintf("HTTP %d, state %v", status, m["state"])
+			if status == 404 {
+				<-time.After(100 * time.Millisecond) // 404 answers at once
+			}
+		default:
+			last = err
+			<-time.After(200 * time.Millisecond) // the engine is restarting
+		}
+	}
+	t.Fatalf("workflow %s not ready at the deadline (last: %v)", id, last)
+	return nil
+}
+
+// waitKnown polls until the engine base() names has folded workflow id
+// (GET answers 200), or fails the test at the deadline.
+func waitKnown(t *testing.T, base func() string, id string, deadline time.Time) {
+	t.Helper()
+	for time.Now().Before(deadline) {
+		if status, _, err := httpDo("GET", base()+"/v1/workflows/"+id, nil); err == nil && status == 200 {
+			return
+		}
+		<-time.After(50 * time.Millisecond) // 404 answers at once
+	}
+	t.Fatalf("workflow %s unknown at the deadline", id)
+}
+
+// logRecord is one committed record of a topic.
+type logRecord struct {
+	topic string
+	part  int32
+	off   int64
+	ev    *events.Event
+}
+
+// readTopic returns every committed record of a topic from offset 0 up to
+// its end offsets as they are now, decoded as events.
+func readTopic(t *testing.T, brokers []string, name string) []logRecord {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	admCl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admCl.Close()
+	ends, err := kadm.NewClient(admCl).ListEndOffsets(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := map[int32]int64{}
+	start := map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil && o.Offset > 0 {
+			end[o.Partition] = o.Offset
+			start[o.Partition] = kgo.NewOffset().AtStart()
+		}
+	})
+	if len(start) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{name: start}),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	codec, err := events.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []logRecord
+	open := len(end)
+	for open > 0 {
+		fetches := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("read %s: %v", name, err)
+		}
+		if err := fetches.Err0(); err != nil {
+			t.Fatal(err)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			e, ok := end[r.Partition]
+			if !ok || r.Offset >= e {
+				return
+			}
+			if r.Offset == e-1 {
+				delete(end, r.Partition)
+				open--
+			}
+			if r.Attrs.IsControl() {
+				return
+			}
+			ev, err := codec.Decode(r.Value)
+			if err != nil {
+				t.Errorf("%s/%d/%d: not an event: %v", name, r.Partition, r.Offset, err)
+				return
+			}
+			out = append(out, logRecord{topic: name, part: r.Partition, off: r.Offset, ev: ev})
+		})
+	}
+	return out
+}
+
+// dispatchCheck counts TaskDispatched records on the events topic and task
+// messages on the tasks topic: each event id, and each task id and
+// attempt, must appear exactly once on each. It returns the dispatches by
+// task id (last attempt) for further checks.
+func dispatchCheck(t *testing.T, brokers []string, prefix string) map[string]*events.TaskDispatched {
+	t.Helper()
+	names := topic.Names{Prefix: prefix}
+	// Task messages first: every one read then has its event on the
+	// events topic by the time that is read.
+	tasks := readTopic(t, brokers, names.Tasks(""))
+	evs := readTopic(t, brokers, names.Events())
+	byID := map[string]int{}
+	byAttempt := map[string]int{}
+	out := map[string]*events.TaskDispatched{}
+	callbacks := 0
+	for _, r := range evs {
+		d, ok := r.ev.Body.(*events.TaskDispatched)
+		if !ok {
+			continue
+		}
+		byID[r.ev.ID]++
+		byAttempt[fmt.Sprintf("%s#%d", r.ev.Task, d.Attempt)]++
+		out[r.ev.Task] = d
+		if d.ParentID != "" {
+			callbacks++
+		}
+	}
+	msgs := map[string]int{}
+	for _, r := range tasks {
+		if d, ok := r.ev.Body.(*events.TaskDispatched); ok {
+			msgs[fmt.Sprintf("%s#%d", r.ev.Task, d.Attempt)]++
+		}
+	}
+	bad := 0
+	for id, n := range byID {
+		if n != 1 {
+			bad++
+			if bad <= 20 {
+				t.Errorf("TaskDispatched event %s is on %s %d times", id, names.Events(), n)
+			}
+		}
+	}
+	for k, n := range byAttempt {
+		if n != 1 {
+			bad++
+			if bad <= 20 {
+				t.Errorf("task %s dispatched %d times on %s", k, n, names.Events())
+			}
+		}
+		if m := msgs[k]; m != 1 {
+			bad++
+			if bad <= 20 {
+				t.Errorf("task %s has %d messages on %s", k, m, names.Tasks(""))
+			}
+		}
+	}
+	for k, n := range msgs {
+		if byAttempt[k] == 0 {
+			t.Errorf("task message %s (%d) has no TaskDispatched event", k, n)
+		}
+	}
+	t.Logf("log: %d events, %d TaskDispatched (%d with a parent task), %d task messages",
+		len(evs), len(byID), callbacks, len(tasks))
+	return out
+}
+
+// sig is a Celery signature in its JSON form.
+func sig(name string, args ...any) map[string]any {
+	if args == nil {
+		args = []any{}
+	}
+	return map[string]any{"task": name, "args": args, "kwargs": map[string]any{}, "options": map[string]any{},
+		"subtask_type": nil, "immutable": false}
+}
+
+func chain(tasks ...any) map[string]any {
+	return map[string]any{"task": "celery.chain", "args": []any{}, "kwargs": map[string]any{"tasks": tasks},
+		"options": map[string]any{}, "subtask_type": "chain", "immutable": false}
+}
+
+func chord(header []any, body map[string]any) map[string]any {
+	return map[string]any{"task": "celery.chord", "args": []any{}, "kwargs": map[string]any{"header": header, "body": body, "kwargs": map[string]any{}},
+		"options": map[string]any{}, "subtask_type": "chord", "immutable": false}
+}
+
+// work is one workflow of a mixed run and what it must end as.
+type work struct {
+	id     string
+	c      *conformance.Case
+	start  time.Time
+	revoke bool
+}
+
+// mixed returns n canvases cycled from the conformance cases (refused ones
+// left out; the task ids a case names made unique per copy), with, every
+// 10th, a chord of 8 × sleep(1) into tsum (slow enough to be cut by a
+// fault), and every 20th a chain of sleep(5) and add to be revoked.
+func mixed(t *testing.T, n int, run string) []work {
+	t.Helper()
+	cases, err := conformance.Load("../harness/testdata/*.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var usable []*conformance.Case
+	for i := range cases {
+		if _, refused := cases[i].Refused(); !refused {
+			usable = append(usable, &cases[i])
+		}
+	}
+	slow := &conformance.Case{Name: "slow chord", Expect: map[string]any{"state": "SUCCESS", "result": int64(8)}}
+	out := make([]work, 0, n)
+	for i := range n {
+		suffix := fmt.Sprintf("%s-%05d", run, i)
+		switch {
+		case i%20 == 19:
+			out = append(out, work{c: &conformance.Case{Name: "revoked", Canvas: chain(sig("tasks.sleep", int64(5)), sig("tasks.add", int64(1), int64(2))),
+				Expect: map[string]any{"state": "REVOKED"}}, revoke: true})
+			continue
+		case i%10 == 9:
+			header := make([]any, 8)
+			for j := range header {
+				header[j] = sig("tasks.sleep", int64(1))
+			}
+			c := *slow
+			c.Canvas = chord(header, sig("tasks.tsum"))
+			out = append(out, work{c: &c})
+			continue
+		}
+		src := usable[i%len(usable)]
+		named := map[string]bool{}
+		taskIDs(src.Canvas, named)
+		ids := map[string]string{}
+		for tid := range named {
+			ids[tid] = tid + "-" + suffix
+		}
+		out = append(out, work{c: &conformance.Case{
+			Name:   src.Name,
+			Canvas: renameIDs(src.Canvas, ids).(map[string]any),
+			Expect: renameIDs(src.Expect, ids).(map[string]any),
+		}})
+	}
+	return out
+}
+
+// submitWork submits one workflow (twice when the case says so; revoking
+// it at once when it is to be revoked, through whichever of revokers knows
+// it: an engine answers only for workflows on its own partitions).
+func submitWork(t *testing.T, base string, w *work, revokers ...string) {
+	t.Helper()
+	if err := trySubmitWork(base, w, revokers...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func trySubmitWork(base string, w *work, revokers ...string) error {
+	w.start = time.Now()
+	id, err := trySubmit(base, w.c.Canvas)
+	if err != nil {
+		return err
+	}
+	w.id = id
+	if w.c.SubmitTwice() {
+		id, err := trySubmit(base, w.c.Canvas)
+		if err != nil {
+			return err
+		}
+		if id != w.id {
+			return fmt.Errorf("%s: second submission got id %s, want %s", w.c.Name, id, w.id)
+		}
+	}
+	if !w.revoke {
+		return nil
+	}
+	if len(revokers) == 0 {
+		revokers = []string{base}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		for _, b := range revokers {
+			status, m, err := httpDo("POST", b+"/v1/workflows/"+w.id+"/revoke", nil)
+			if err == nil && status < 300 {
+				return nil
+			}
+			if err != nil || status != 404 || time.Now().After(deadline) {
+				return fmt.Errorf("revoke %s: HTTP %d %v %v", w.id, status, m, err)
+			}
+		}
+		<-time.After(100 * time.Millisecond) // not folded by its owner yet
+	}
+}
+
+// submitParallel submits ws through bases (round robin), up to 64 at once:
+// a submission through an engine that does not own the workflow's
+// partition waits the API's submit wait (10 s) for a fold it never sees.
+func submitParallel(t *testing.T, ws []work, bases ...string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	errs := make(chan error, len(ws))
+	for i := range ws {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := trySubmitWork(bases[i%len(bases)], &ws[i], bases...); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// checkWork waits for every workflow and checks it against its case.
+func checkWork(t *testing.T, base func() string, ws []work, deadline time.Time) {
+	t.Helper()
+	failed := 0
+	for i := range ws {
+		w := &ws[i]
+		m := waitWorkflow(t, base, w.id, deadline)
+		for _, why := range conformance.Check(w.c, m, time.Since(w.start).Seconds()) {
+			failed++
+			if failed <= 30 {
+				t.Errorf("%s (%s): %s", w.id, w.c.Name, why)
+			}
+		}
+	}
+}
+
+func renameIDs(v any, ids map[string]string) any {
+	switch x := v.(type) {
+	case string:
+		if n, ok := ids[x]; ok {
+			return n
+		}
+		return x
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = renameIDs(x[i], ids)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = renameIDs(e, ids)
+		}
+		return out
+	}
+	return v
+}
+
+func taskIDs(v any, into map[string]bool) {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			taskIDs(e, into)
+		}
+	case map[string]any:
+		if o, ok := x["options"].(map[string]any); ok {
+			if id, ok := o["task_id"].(string); ok && id != "" {
+				into[id] = true
+			}
+		}
+		for _, e := range x {
+			taskIDs(e, into)
+		}
+	}
+}
