@@ -19,6 +19,7 @@ FUZZTIME ?= 10s
 MAINS = $(shell $(GO) list -e -f '{{if eq .Name "main"}}{{.ImportPath}}{{end}}' ./cmd/... 2>/dev/null)
 
 .PHONY: help demo build test test-unit bench fuzz lint kafka-up kafka-down kafka-status clean
+.PHONY: fault-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,13 +50,31 @@ test: ## all tests, -race and -tags invariants, against a real Kafka broker
 	echo "$(GO) test -race -count=1 -tags invariants $(PKGS)  (KAFKA_BROKERS=$$KAFKA_BROKERS)"; \
 	$(GO) test -race -count=1 -tags invariants $(PKGS)
 
+# fault-test: the process-level fault tests (internal/faulttest, build tag
+# `fault`) against a broker found or started as for `test`. CI sizes by
+# default; FUGUE_FAULT_SCALE=large for the report's (see docs/RELIABILITY.md).
+fault-test: ## kill -9 / broker-restart tests of the binaries (-tags fault)
+	@if [ -z "$${KAFKA_BROKERS:-}" ]; then \
+	  if KAFKA_BROKERS=$$($(KAFKA) status 2>/dev/null); then \
+	    echo "fault-test: using the running broker at $$KAFKA_BROKERS"; \
+	  else \
+	    trap '$(KAFKA) down' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	    up=$$($(KAFKA) up); eval "$$up"; \
+	  fi; \
+	fi; \
+	[ -n "$${KAFKA_BROKERS:-}" ] || { echo "fault-test: no broker address"; exit 1; }; \
+	export KAFKA_BROKERS; \
+	echo "$(GO) test -count=1 -tags fault -timeout 60m -v ./internal/faulttest/  (KAFKA_BROKERS=$$KAFKA_BROKERS)"; \
+	$(GO) test -count=1 -tags fault -timeout 60m -v ./internal/faulttest/
+
 test-unit: ## tests without a broker (the broker tests skip)
 	env -u KAFKA_BROKERS $(GO) test -race $(PKGS)
 
-# Placeholder: runs the Go benchmarks in place; it becomes the bench/ suite
-# (real broker, side-by-side runs) once that exists.
-bench: ## Go benchmarks (placeholder for bench/)
-	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+# bench/run.sh: Fugue on a real Kafka broker against the Kafka ceiling,
+# Celery 5 and machinery v2 in one run (up to ~15 min); writes BENCHMARKS.md.
+# Sizes: BENCH_N, BENCH_CHAIN, BENCH_WF (see the script's header).
+bench: ## side-by-side benchmarks (bench/run.sh), writes BENCHMARKS.md
+	bench/run.sh
 
 fuzz: ## every Fuzz target, FUZZTIME each (default 10s)
 	@for pkg in $$($(GO) list $(PKGS)); do \
