@@ -467,7 +467,10 @@ type work struct {
 // mixed returns n canvases cycled from the conformance cases (refused ones
 // left out; the task ids a case names made unique per copy), with, every
 // 10th, a chord of 8 × sleep(1) into tsum (slow enough to be cut by a
-// fault), and every 20th a chain of sleep(5) and add to be revoked.
+// fault), and every 20th a chain of sleep(90) and add to be revoked. The
+// sleep outlasts the revoke loop (60 s): while a fault hides a new
+// workflow from every engine's API, the revoke waits, and the sleep must
+// not finish first (the chain would then fail on its own).
 func mixed(t *testing.T, n int, run string) []work {
 	t.Helper()
 	cases, err := conformance.Load("../harness/testdata/*.jsonl")
@@ -486,7 +489,7 @@ func mixed(t *testing.T, n int, run string) []work {
 		suffix := fmt.Sprintf("%s-%05d", run, i)
 		switch {
 		case i%20 == 19:
-			out = append(out, work{c: &conformance.Case{Name: "revoked", Canvas: chain(sig("tasks.sleep", int64(5)), sig("tasks.add", int64(1), int64(2))),
+			out = append(out, work{c: &conformance.Case{Name: "revoked", Canvas: chain(sig("tasks.sleep", int64(90)), sig("tasks.add", int64(1), int64(2))),
 				Expect: map[string]any{"state": "REVOKED"}}, revoke: true})
 			continue
 		case i%10 == 9:
