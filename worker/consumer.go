@@ -98,7 +98,7 @@ func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	if len(w.cfg.Brokers) > 0 {
 		o = append(o, kgo.SeedBrokers(w.cfg.Brokers...))
 	}
-	o = append(o, kgo.ClientID("fugue-worker"))
+	o = append(o, kgo.ClientID("fugue-worker"), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes))
 	o = append(o, extra...)
 	return append(o, w.opts...)
 }

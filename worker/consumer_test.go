@@ -60,7 +60,7 @@ func TestReport(t *testing.T) {
 		prom := prometheus.NewRegistry()
 		reg := demoRegistry()
 		reg.Register("test.big", func(context.Context, *worker.Request) (any, error) {
-			return strings.Repeat("x", 2<<20), nil // beyond Kafka's default 1 MiB
+			return strings.Repeat("x", topic.MaxMessageBytes+1), nil // beyond the topics' limit
 		})
 		e.run(reg, e.config(func(c *worker.Config) { c.Registerer = prom }))
 		ident := fmt.Sprintf("testhost-%d", os.Getpid())

@@ -32,7 +32,8 @@ func startBadStack(t *testing.T, brokers []string, reg prometheus.Registerer) *s
 	prefix := kafkatest.Name(t, "fugue") + "."
 	eng, err := engine.New(engine.Config{
 		Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t), Registerer: reg,
-		Fold: projector.Config{Limits: canvas.Limits{MaxNodes: badMaxNodes}},
+		Fold:           projector.Config{Limits: canvas.Limits{MaxNodes: badMaxNodes}},
+		MaxRecordBytes: 1_000_000, // a chord of three 400 KiB results goes over
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -41,7 +42,9 @@ func startBadStack(t *testing.T, brokers []string, reg prometheus.Registerer) *s
 	demo.Register(tasks)
 	tasks.Register("test.panic", func(context.Context, *worker.Request) (any, error) { panic("boom in the task") })
 	tasks.Register("test.unencodable", func(context.Context, *worker.Request) (any, error) { return make(chan int), nil })
-	tasks.Register("test.huge", func(context.Context, *worker.Request) (any, error) { return strings.Repeat("x", 2<<20), nil })
+	tasks.Register("test.huge", func(context.Context, *worker.Request) (any, error) {
+		return strings.Repeat("x", topic.MaxMessageBytes+1), nil
+	})
 	tasks.Register("test.big", func(context.Context, *worker.Request) (any, error) { return strings.Repeat("x", 400<<10), nil })
 	w, err := worker.New(tasks, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 2, Logger: logger(t)})
 	if err != nil {

@@ -72,8 +72,9 @@ type Config struct {
 	// MaxBatch caps the records folded in one transaction (default 5000).
 	MaxBatch int
 	// MaxRecordBytes is the largest record the engine produces (default
-	// 1,000,000: under Kafka's default message.max.bytes of 1,048,588).
-	// A task message over it fails its task with MessageTooLarge.
+	// topic.MaxMessageBytes less room for the batch header, the limit set
+	// on the topics Fugue creates). A task message over it fails its task
+	// with MessageTooLarge.
 	MaxRecordBytes int
 	// Logger receives the engine's logs (default: discarded).
 	Logger *slog.Logger
@@ -100,7 +101,7 @@ func (c *Config) defaults() error {
 		c.MaxBatch = 5000
 	}
 	if c.MaxRecordBytes <= 0 {
-		c.MaxRecordBytes = 1_000_000
+		c.MaxRecordBytes = topic.MaxMessageBytes - 64<<10
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -152,7 +153,7 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 			return nil, err
 		}
 	}
-	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, opts...)
+	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes)}, opts...)
 	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(0))...)
 	if err != nil {
 		store.Close()

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -63,12 +64,21 @@ const (
 	HeaderComponent = "fugue-component"
 )
 
+// MaxMessageBytes is the record size limit Fugue sets on the topics it
+// creates (Kafka's max.message.bytes) and the batch limit its producers
+// use: 16 MiB, the size of the largest canvas the API accepts, so that a
+// chord of 100,000 members can be submitted. Kafka's own default is 1 MiB.
+const MaxMessageBytes = 16 << 20
+
 // Spec says how to create topics.
 type Spec struct {
 	// Partitions of the events and tasks topics (default 8).
 	Partitions int32
-	// Replication factor (default 1... use 3 in production).
+	// Replication factor (default 1; use 3 in production).
 	Replication int16
+	// MaxMessageBytes is the topics' max.message.bytes (default
+	// MaxMessageBytes).
+	MaxMessageBytes int32
 }
 
 // Ensure creates the given topics with spec, leaving existing ones alone.
@@ -80,13 +90,18 @@ func Ensure(ctx context.Context, adm *kadm.Client, spec Spec, topics ...string) 
 	if spec.Replication <= 0 {
 		spec.Replication = 1
 	}
+	if spec.MaxMessageBytes <= 0 {
+		spec.MaxMessageBytes = MaxMessageBytes
+	}
+	maxBytes := strconv.Itoa(int(spec.MaxMessageBytes))
+	configs := map[string]*string{"max.message.bytes": &maxBytes}
 	var errs []error
 	for _, t := range topics {
 		parts := spec.Partitions
 		if strings.HasSuffix(t, "control") {
 			parts = 1
 		}
-		resp, err := adm.CreateTopic(ctx, parts, spec.Replication, nil, t)
+		resp, err := adm.CreateTopic(ctx, parts, spec.Replication, configs, t)
 		if err == nil {
 			err = resp.Err
 		}
