@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/events"
@@ -81,14 +83,31 @@ func (w *Worker) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	defer w.running.Store(false)
-	s, err := w.start(ctx)
-	if err != nil {
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	<-retry.C
+	for {
+		s, err := w.start(ctx)
+		if err == nil {
+			return s.run(ctx)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		return err
+		// Kafka may be down or restarting: keep trying, unless Kafka
+		// said no in a way that retrying cannot change.
+		var ke *kerr.Error
+		if errors.As(err, &ke) && !ke.Retriable {
+			return err
+		}
+		w.log.Warn("worker: cannot start yet; retrying", "err", err)
+		retry.Reset(time.Second)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-retry.C:
+		}
 	}
-	return s.run(ctx)
 }
 
 // clientOpts returns the options of a client: the seeds, extra, then the

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,8 +59,9 @@ func (s *revokedSet) has(id string) bool {
 // topic: where a worker starts reading it.
 //
 // A topic created a moment ago may not be known to every broker yet
-// (UNKNOWN_TOPIC_OR_PARTITION is retriable): such errors are retried for
-// up to 30 seconds.
+// (UNKNOWN_TOPIC_OR_PARTITION is retriable), and a broker may be
+// restarting: everything but a non-retriable Kafka error is retried for up
+// to 30 seconds.
 func controlOffsets(ctx context.Context, adm *kadm.Client, control string) (map[string]map[int32]kgo.Offset, error) {
 	var (
 		ends kadm.ListedOffsets
@@ -72,8 +74,9 @@ func controlOffsets(ctx context.Context, adm *kadm.Client, control string) (map[
 		if err == nil {
 			err = ends.Error()
 		}
-		if err == nil || !kerr.IsRetriable(err) || time.Now().After(deadline) {
-			break
+		var ke *kerr.Error
+		if err == nil || (errors.As(err, &ke) && !ke.Retriable) || time.Now().After(deadline) {
+			break // done, or an answer retrying cannot change
 		}
 		retry.Reset(200 * time.Millisecond)
 		select {
