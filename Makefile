@@ -34,38 +34,16 @@ build: ## go build $(PKGS) and the commands under cmd/ into ./bin
 	else echo "build: no main package under cmd/ yet"; fi
 
 # test: use $KAFKA_BROKERS when set, else a broker that `make kafka-up`
-# left running, else start one here and always stop it again (EXIT trap),
-# whatever the tests do. The exit status is go test's.
+# left running, else start one here and always stop it again
+# (scripts/with-kafka.sh), whatever the tests do. The exit status is go test's.
 test: ## all tests, -race and -tags invariants, against a real Kafka broker
-	@if [ -z "$${KAFKA_BROKERS:-}" ]; then \
-	  if KAFKA_BROKERS=$$($(KAFKA) status 2>/dev/null); then \
-	    echo "test: using the running broker at $$KAFKA_BROKERS"; \
-	  else \
-	    trap '$(KAFKA) down' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	    up=$$($(KAFKA) up); eval "$$up"; \
-	  fi; \
-	fi; \
-	[ -n "$${KAFKA_BROKERS:-}" ] || { echo "test: no broker address"; exit 1; }; \
-	export KAFKA_BROKERS; \
-	echo "$(GO) test -race -count=1 -tags invariants $(PKGS)  (KAFKA_BROKERS=$$KAFKA_BROKERS)"; \
-	$(GO) test -race -count=1 -tags invariants $(PKGS)
+	@scripts/with-kafka.sh $(GO) test -race -count=1 -tags invariants $(PKGS)
 
 # fault-test: the process-level fault tests (internal/faulttest, build tag
 # `fault`) against a broker found or started as for `test`. CI sizes by
 # default; FUGUE_FAULT_SCALE=large for the report's (see docs/RELIABILITY.md).
 fault-test: ## kill -9 / broker-restart tests of the binaries (-tags fault)
-	@if [ -z "$${KAFKA_BROKERS:-}" ]; then \
-	  if KAFKA_BROKERS=$$($(KAFKA) status 2>/dev/null); then \
-	    echo "fault-test: using the running broker at $$KAFKA_BROKERS"; \
-	  else \
-	    trap '$(KAFKA) down' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	    up=$$($(KAFKA) up); eval "$$up"; \
-	  fi; \
-	fi; \
-	[ -n "$${KAFKA_BROKERS:-}" ] || { echo "fault-test: no broker address"; exit 1; }; \
-	export KAFKA_BROKERS; \
-	echo "$(GO) test -count=1 -tags fault -timeout 60m -v ./internal/faulttest/  (KAFKA_BROKERS=$$KAFKA_BROKERS)"; \
-	$(GO) test -count=1 -tags fault -timeout 60m -v ./internal/faulttest/
+	@scripts/with-kafka.sh $(GO) test -count=1 -tags fault -timeout 60m -v ./internal/faulttest/
 
 test-unit: ## tests without a broker (the broker tests skip)
 	env -u KAFKA_BROKERS $(GO) test -race $(PKGS)

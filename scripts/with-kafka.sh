@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# with-kafka.sh CMD [ARG...]: runs CMD with KAFKA_BROKERS set: the one
+# already set, else the broker `make kafka-up` left running, else one
+# started here from the official jars and always stopped again, whatever
+# CMD does. The exit status is CMD's. Used by `make test` and
+# `make fault-test`.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+kafka=scripts/kafka.sh
+if [[ -z ${KAFKA_BROKERS:-} ]]; then
+  if KAFKA_BROKERS=$($kafka status 2>/dev/null); then
+    echo "with-kafka: using the running broker at $KAFKA_BROKERS"
+  else
+    trap '$kafka down' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    up=$($kafka up) || { echo "with-kafka: the broker did not start"; exit 1; }
+    eval "$up"
+  fi
+fi
+[[ -n ${KAFKA_BROKERS:-} ]] || { echo "with-kafka: no broker address"; exit 1; }
+export KAFKA_BROKERS
+echo "$*  (KAFKA_BROKERS=$KAFKA_BROKERS)"
+"$@"
