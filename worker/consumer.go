@@ -117,7 +117,10 @@ func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	if len(w.cfg.Brokers) > 0 {
 		o = append(o, kgo.SeedBrokers(w.cfg.Brokers...))
 	}
-	o = append(o, kgo.ClientID("fugue-worker"), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes))
+	// No linger: a task's outcome is on the critical path of the next
+	// task, and records that arrive while a request is in flight are
+	// still batched.
+	o = append(o, kgo.ClientID("fugue-worker"), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0))
 	o = append(o, extra...)
 	return append(o, w.opts...)
 }

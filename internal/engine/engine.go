@@ -153,8 +153,10 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 			return nil, err
 		}
 	}
-	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes)}, opts...)
-	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()), kgo.ProducerLinger(0))...)
+	// No linger (franz-go's default is 10 ms): every dispatch is on a
+	// workflow's critical path.
+	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0)}, opts...)
+	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()))...)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("engine: kafka client: %w", err)
