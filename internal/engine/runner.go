@@ -54,6 +54,9 @@ func (e *Engine) runProjector(ctx context.Context) error {
 	}
 }
 
+// txnTimeout bounds one transaction, from its first produce to its end.
+const txnTimeout = time.Minute
+
 // pollWait bounds one poll, so that partitions gained in a rebalance are
 // caught up (and their timers armed) even when no record arrives.
 const pollWait = time.Second
@@ -113,8 +116,12 @@ func (e *Engine) runSession(ctx context.Context) error {
 			return fmt.Errorf("%w: begin: %v", errRestart, err)
 		}
 		txn := e.store.Begin()
+		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
+		// mid-transaction) ends in error and the session is made anew,
+		// instead of waiting for ever.
+		txCtx, txCancel := context.WithTimeout(ctx, txnTimeout)
 		promise := kgo.AbortingFirstErrPromise(sess.Client())
-		produce := func(r *kgo.Record) { sess.Produce(ctx, r, promise.Promise()) }
+		produce := func(r *kgo.Record) { sess.Produce(txCtx, r, promise.Promise()) }
 		var foldErr error
 		folded, timers := 0, false
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -144,7 +151,8 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
 		})
-		committed, endErr := sess.End(ctx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
+		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
+		txCancel()
 		if !committed {
 			txn.Discard()
 			e.m.txns.WithLabelValues("aborted").Inc()
