@@ -35,50 +35,6 @@ func envInt(t *testing.T, name string, def int) int {
 	return n
 }
 
-// renameIDs returns v with every string in ids replaced by ids[s]: the
-// task ids a case names, made unique per copy (in canvas and expectation).
-func renameIDs(v any, ids map[string]string) any {
-	switch x := v.(type) {
-	case string:
-		if n, ok := ids[x]; ok {
-			return n
-		}
-		return x
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = renameIDs(x[i], ids)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = renameIDs(e, ids)
-		}
-		return out
-	}
-	return v
-}
-
-// taskIDs collects every options.task_id of a canvas.
-func taskIDs(v any, into map[string]bool) {
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			taskIDs(e, into)
-		}
-	case map[string]any:
-		if o, ok := x["options"].(map[string]any); ok {
-			if id, ok := o["task_id"].(string); ok && id != "" {
-				into[id] = true
-			}
-		}
-		for _, e := range x {
-			taskIDs(e, into)
-		}
-	}
-}
-
 // liveWorkflow is one submitted workflow and what it must end as.
 type liveWorkflow struct {
 	id     string
@@ -110,17 +66,7 @@ func mixedWorkflows(t *testing.T, n int, run string) []liveWorkflow {
 			continue
 		}
 		src := usable[i%len(usable)]
-		named := map[string]bool{}
-		taskIDs(src.Canvas, named)
-		ids := map[string]string{}
-		for tid := range named {
-			ids[tid] = tid + "-" + id
-		}
-		c := &conformance.Case{
-			Name:   src.Name,
-			Canvas: renameIDs(src.Canvas, ids).(map[string]any),
-			Expect: renameIDs(src.Expect, ids).(map[string]any),
-		}
+		c := src.Copy(id)
 		if o, ok := c.Canvas["options"].(map[string]any); ok {
 			if tid, ok := o["task_id"].(string); ok && tid != "" {
 				id = tid

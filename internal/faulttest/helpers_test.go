@@ -503,17 +503,7 @@ func mixed(t *testing.T, n int, run string) []work {
 			continue
 		}
 		src := usable[i%len(usable)]
-		named := map[string]bool{}
-		taskIDs(src.Canvas, named)
-		ids := map[string]string{}
-		for tid := range named {
-			ids[tid] = tid + "-" + suffix
-		}
-		out = append(out, work{c: &conformance.Case{
-			Name:   src.Name,
-			Canvas: renameIDs(src.Canvas, ids).(map[string]any),
-			Expect: renameIDs(src.Expect, ids).(map[string]any),
-		}})
+		out = append(out, work{c: src.Copy(suffix)})
 	}
 	return out
 }
@@ -603,47 +593,6 @@ func checkWork(t *testing.T, base func() string, ws []work, deadline time.Time) 
 			if failed <= 30 {
 				t.Errorf("%s (%s): %s", w.id, w.c.Name, why)
 			}
-		}
-	}
-}
-
-func renameIDs(v any, ids map[string]string) any {
-	switch x := v.(type) {
-	case string:
-		if n, ok := ids[x]; ok {
-			return n
-		}
-		return x
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = renameIDs(x[i], ids)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = renameIDs(e, ids)
-		}
-		return out
-	}
-	return v
-}
-
-func taskIDs(v any, into map[string]bool) {
-	switch x := v.(type) {
-	case []any:
-		for _, e := range x {
-			taskIDs(e, into)
-		}
-	case map[string]any:
-		if o, ok := x["options"].(map[string]any); ok {
-			if id, ok := o["task_id"].(string); ok && id != "" {
-				into[id] = true
-			}
-		}
-		for _, e := range x {
-			taskIDs(e, into)
 		}
 	}
 }
