@@ -211,7 +211,11 @@ cmd_up() {
     cport=$(sed -n 's#^controller.quorum.bootstrap.servers=127.0.0.1:##p' "$RUN/server.properties")
   fi
   [[ $port == 0 ]] && port=$(free_port)
-  [[ $cport == 0 ]] && cport=$(free_port)
+  if [[ $cport == 0 ]]; then
+    # Nothing holds the first pick, so the second can be the same port.
+    cport=$(free_port)
+    while [[ $cport == "$port" ]]; do cport=$(free_port); done
+  fi
   [[ $port != "$cport" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT are both $port"
   local p
   for p in "$port" "$cport"; do
