@@ -337,17 +337,25 @@ func submit(t *testing.T, base string, canvas map[string]any) string {
 	return id
 }
 
+// trySubmit posts a canvas. A 503 (Kafka did not take the event: the
+// engine is still creating its topics, or the broker is restarting) is
+// retried for up to a minute, as a client would.
 func trySubmit(base string, canvas map[string]any) (string, error) {
 	body, err := value.MarshalJSON(canvas)
 	if err != nil {
 		return "", err
 	}
-	status, m, err := httpDo("POST", base+"/v1/workflows", body)
-	id, _ := m["id"].(string)
-	if err != nil || status != 201 || id == "" {
-		return "", fmt.Errorf("submit: HTTP %d %v %v", status, m, err)
+	for deadline := time.Now().Add(time.Minute); ; {
+		status, m, err := httpDo("POST", base+"/v1/workflows", body)
+		id, _ := m["id"].(string)
+		if err == nil && status == 201 && id != "" {
+			return id, nil
+		}
+		if err != nil || status != 503 || time.Now().After(deadline) {
+			return "", fmt.Errorf("submit: HTTP %d %v %v", status, m, err)
+		}
+		<-time.After(500 * time.Millisecond) // Kafka not ready yet
 	}
-	return id, nil
 }
 
 func ready(state any) bool { return state == "SUCCESS" || state == "FAILURE" || state == "REVOKED" }
