@@ -54,6 +54,9 @@ func (e *Engine) runProjector(ctx context.Context) error {
 	}
 }
 
+// txnID is the engine's transactional id.
+func (e *Engine) txnID() string { return e.cfg.Prefix + "engine-" + e.cfg.InstanceID }
+
 // txnTimeout bounds one transaction, from its first produce to its end.
 const txnTimeout = time.Minute
 
@@ -69,7 +72,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 	)
 	evTopic := e.names.Events()
 	sess, err := kgo.NewGroupTransactSession(append(e.kopts,
-		kgo.TransactionalID(e.cfg.Prefix+"engine-"+e.cfg.InstanceID),
+		kgo.TransactionalID(e.txnID()),
 		kgo.ConsumerGroup(e.cfg.Group),
 		kgo.ConsumeTopics(evTopic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
