@@ -118,6 +118,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 		if err := sess.Begin(); err != nil {
 			return fmt.Errorf("%w: begin: %v", errRestart, err)
 		}
+		// This transaction's epoch, to know how it ended should Kafka
+		// leave it open (hanging.go).
+		_, epoch, epochErr := sess.Client().ProducerID(ctx)
 		txn := e.store.Begin()
 		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
 		// mid-transaction) ends in error and the session is made anew,
@@ -156,6 +159,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 		})
 		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
 		txCancel()
+		if endErr == nil && epochErr == nil {
+			e.ended.add(epoch, committed)
+		}
 		if !committed {
 			txn.Discard()
 			e.m.txns.WithLabelValues("aborted").Inc()
