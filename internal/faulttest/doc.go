@@ -13,8 +13,10 @@
 // Sizes come from the environment: FUGUE_FAULT_SCALE=large selects the
 // sizes of the report (a chord of 10,000, 1,000 workflows), and
 // FUGUE_FAULT_CHORD and FUGUE_FAULT_WORKFLOWS set them one by one. The
-// broker-restart test starts a broker of its own with scripts/kafka.sh (a
-// free port, a private data directory), since it must stop it.
+// broker-restart tests start a broker of their own with scripts/kafka.sh
+// (a free port, a private data directory), since they must stop it;
+// FUGUE_FAULT_RESTARTS=N runs the one that restarts it N times (skipped
+// otherwise).
 //
 // When a test fails, or a wait sees no progress for two minutes (a stall),
 // the processes still running get SIGQUIT and dump their goroutines; the
