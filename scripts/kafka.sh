@@ -172,6 +172,13 @@ share.coordinator.state.topic.min.isr=1
 
 # Tests join groups one after another; don't wait 3s for more members.
 group.initial.rebalance.delay.ms=0
+
+# Transactions v2 (Kafka 4) add a partition to a transaction with its first
+# produce. When the producer's previous transaction is still writing its
+# markers, the broker answers that produce only after this backoff (default
+# 20 ms): most of a chain hop for an engine that commits one transaction
+# per batch. See docs/KAFKA.md.
+add.partitions.to.txn.retry.backoff.ms=${KAFKA_TXN_RETRY_BACKOFF_MS:-1}
 EOF
   cat >"$RUN/log4j2.properties" <<'EOF'
 # Written by scripts/kafka.sh: console only, WARN, plus the startup line.
