@@ -332,6 +332,48 @@ func TestStopDrains(t *testing.T) {
 	})
 }
 
+// TestStartedAfter checks that a task that ends within StartedAfter is
+// reported without a TaskStarted, and that one still running after it is
+// reported STARTED while it runs (the gate opens only once the test has
+// read its TaskStarted from the events topic), before its outcome.
+func TestStartedAfter(t *testing.T) {
+	t.Parallel()
+	forEachBroker(t, 1, func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		reg := demoRegistry()
+		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
+			select {
+			case <-release:
+				return "released", nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		})
+		events_ := e.reader(e.names.Events())
+
+		// A fast task, with a delay no run of it can reach.
+		r := e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter = time.Hour }))
+		e.dispatch(0, "wf", "fast", call("tasks.add", int64(1), int64(2)))
+		events_.waitIDs("fast:succeeded:0")
+		if err := r.stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+
+		// A task that runs until its TaskStarted is on the log.
+		e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter = time.Millisecond }))
+		e.dispatch(0, "wf", "slow", call("test.gate"))
+		events_.waitIDs("slow:started:0")
+		close(release)
+		evs := events_.waitIDs("slow:succeeded:0")
+		if got, want := ofTask(evs, "fast"), []string{"fast:succeeded:0"}; !slices.Equal(got, want) {
+			t.Errorf("fast task: events %q, want %q", got, want)
+		}
+		if got, want := ofTask(evs, "slow"), []string{"slow:started:0", "slow:succeeded:0"}; !slices.Equal(got, want) {
+			t.Errorf("slow task: events %q, want %q", got, want)
+		}
+	})
+}
+
 // TestRateLimit runs three messages of a task limited to 5 a second: they
 // start at least 200ms apart.
 func TestRateLimit(t *testing.T) {
