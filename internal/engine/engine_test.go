@@ -39,8 +39,18 @@ func logger(t *testing.T) *slog.Logger {
 // startStack runs an engine and n workers with the demo tasks.
 func startStack(t *testing.T, brokers []string, workers int) *stack {
 	t.Helper()
+	return startStackWith(t, brokers, workers, nil)
+}
+
+// startStackWith is startStack with the engine's Config changed by mod.
+func startStackWith(t *testing.T, brokers []string, workers int, mod func(*engine.Config)) *stack {
+	t.Helper()
 	prefix := kafkatest.Name(t, "fugue") + "."
-	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)})
+	cfg := engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	eng, err := engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

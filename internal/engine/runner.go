@@ -88,6 +88,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
 
 	var out []events.Event
+	unsent := false // offsets consumed, not yet committed to Kafka
 	for {
 		pctx, cancel := context.WithTimeout(ctx, pollWait)
 		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
@@ -110,18 +111,43 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 		}
 		if fetches.NumRecords() == 0 {
+			if unsent {
+				// Idle: commit the offsets of the batches that sent
+				// nothing, so that the group's lag reads 0.
+				if err := e.commitOffsets(ctx, sess); err != nil {
+					return err
+				}
+				unsent = false
+			}
 			continue
 		}
-		if err := sess.Begin(); err != nil {
-			return fmt.Errorf("%w: begin: %v", errRestart, err)
-		}
+		// The transaction begins with the batch's first output. A batch
+		// without one (the engine's own events coming back, a
+		// TaskStarted) needs none: its state goes to the store with its
+		// offsets, and its Kafka offsets are committed with the next
+		// transaction. Should the engine stop before that, the records
+		// are consumed again and skipped as applied (or, on another
+		// engine, folded again to the same state): nothing was sent, so
+		// nothing can be sent twice. This halves the transactions of a
+		// chain, whose every dispatch comes back as a record.
+		begun := false
+		var beginErr error
 		txn := e.store.Begin()
 		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
 		// mid-transaction) ends in error and the session is made anew,
 		// instead of waiting for ever.
 		txCtx, txCancel := context.WithTimeout(ctx, txnTimeout)
 		promise := kgo.AbortingFirstErrPromise(sess.Client())
-		produce := func(r *kgo.Record) { sess.Produce(txCtx, r, promise.Promise()) }
+		produce := func(r *kgo.Record) {
+			if !begun {
+				if beginErr = sess.Begin(); beginErr != nil {
+					promise.Promise()(r, beginErr)
+					return
+				}
+				begun = true
+			}
+			sess.Produce(txCtx, r, promise.Promise())
+		}
 		var foldErr error
 		folded, timers := 0, false
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -151,6 +177,24 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
 		})
+		if beginErr != nil {
+			txCancel()
+			txn.Discard()
+			return fmt.Errorf("%w: begin: %v", errRestart, beginErr)
+		}
+		if !begun {
+			txCancel()
+			if foldErr != nil {
+				txn.Discard()
+				return foldErr
+			}
+			if err := txn.Commit(); err != nil {
+				return fmt.Errorf("engine: commit state: %w", err)
+			}
+			unsent = true
+			e.finished(folded, timers)
+			continue
+		}
 		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
 		txCancel()
 		if !committed {
@@ -173,13 +217,41 @@ func (e *Engine) runSession(ctx context.Context) error {
 			// restart.
 			return fmt.Errorf("engine: commit state: %w", err)
 		}
+		unsent = false
 		e.m.txns.WithLabelValues("committed").Inc()
-		e.m.batch.Observe(float64(folded))
-		e.notifyChanged()
-		if timers {
-			e.wakeTimers()
-		}
+		e.finished(folded, timers)
 	}
+}
+
+// finished tells the readers of the state that a batch was folded.
+func (e *Engine) finished(folded int, timers bool) {
+	e.m.batch.Observe(float64(folded))
+	e.notifyChanged()
+	if timers {
+		e.wakeTimers()
+	}
+}
+
+// commitOffsets commits the consumed offsets in a transaction of their
+// own.
+func (e *Engine) commitOffsets(ctx context.Context, sess *kgo.GroupTransactSession) error {
+	if err := sess.Begin(); err != nil {
+		return fmt.Errorf("%w: begin: %v", errRestart, err)
+	}
+	txCtx, cancel := context.WithTimeout(ctx, txnTimeout)
+	defer cancel()
+	committed, err := sess.End(txCtx, kgo.TryCommit)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return fmt.Errorf("%w: end: %v", errRestart, err)
+	case committed:
+		e.m.txns.WithLabelValues("committed").Inc()
+	default:
+		e.m.txns.WithLabelValues("aborted").Inc()
+	}
+	return nil
 }
 
 // apply folds one record. produce is nil while catching up. It reports
