@@ -137,7 +137,9 @@ func (w *Worker) tasksTopics() []string {
 // start makes sure the topics exist, finds the end of the control topic
 // and makes the session's clients.
 func (w *Worker) start(ctx context.Context) (*session, error) {
-	adm, err := kgo.NewClient(w.clientOpts()...)
+	// A topic created a moment ago may be missing from the first
+	// metadata; kgo waits MetadataMinAge (5s) before asking again.
+	adm, err := kgo.NewClient(w.clientOpts(kgo.MetadataMinAge(100 * time.Millisecond))...)
 	if err != nil {
 		return nil, fmt.Errorf("worker: kafka client: %w", err)
 	}
