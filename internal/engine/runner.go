@@ -168,6 +168,13 @@ func (e *Engine) runSession(ctx context.Context) error {
 				if out, t, foldErr = e.apply(txn, r, produce, out[:0]); foldErr != nil {
 					return
 				}
+				// The array is reused: let go of the outputs (a large
+				// canvas's dispatches hold its arguments), and of the
+				// array itself after a burst.
+				clear(out)
+				if cap(out) > 1<<12 {
+					out = nil
+				}
 				timers = timers || t
 				last = r.Offset
 				folded++
