@@ -351,8 +351,11 @@ func TestStartedAfter(t *testing.T) {
 		})
 		events_ := e.reader(e.names.Events())
 
-		// A fast task, with a delay no run of it can reach.
-		r := e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter = time.Hour }))
+		// A fast task, with a delay no run of it can reach. The stop
+		// drains, so that the task is committed (its event can be read
+		// before its producer has the acknowledgement) and the second
+		// worker does not run it again.
+		r := e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter, c.DrainTimeout = time.Hour, waitTimeout }))
 		e.dispatch(0, "wf", "fast", call("tasks.add", int64(1), int64(2)))
 		events_.waitIDs("fast:succeeded:0")
 		if err := r.stop(); err != nil {
