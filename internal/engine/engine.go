@@ -195,10 +195,11 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, names: topic.Names{Prefix: cfg.Prefix}, kopts: base, store: store, codec: codec,
-		folder: projector.New(cfg.Fold), log: cfg.Logger, m: newMetrics(cfg.Registerer),
+		folder: projector.New(cfg.Fold), log: cfg.Logger,
 		producer: producer, adm: kadm.NewClient(producer), held: newHoldings(),
 		changed: make(chan struct{}), queues: map[string]bool{}, timerWake: make(chan struct{}, 1),
 	}
+	e.m = newMetrics(cfg.Registerer, func() float64 { return float64(len(e.held.caughtUpList())) })
 	return e, nil
 }
 
