@@ -16,7 +16,9 @@ import (
 // workflow id (the root's task_id, else a new one), append it, and answer
 // 201 {"id": …}. A canvas that is not valid is refused with 400 and its
 // path; a body over Limits.MaxBytes with 413. Submitting a known id again
-// appends nothing and answers as the first submission did.
+// appends nothing and answers as the first submission did. With a Router,
+// all but the validation happens at the engine that owns the workflow's
+// partition, so that the answer is the one a single engine gives.
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
 	if !ok {
@@ -39,9 +41,21 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	wire := v.(map[string]any) // FromOwnedValue accepts nothing else at the root
 
 	id := sig.Options.TaskID
-	if id == "" {
+	var extra http.Header
+	switch {
+	case id != "":
+	case forwarded(r) && r.Header.Get(HeaderWorkflowID) != "":
+		id = r.Header.Get(HeaderWorkflowID) // named by the engine that forwarded it
+	default:
 		id = s.cfg.NewID()
+		extra = http.Header{HeaderWorkflowID: {id}}
 	}
+	s.routed(w, r, "submit", id, body, extra, func() { s.submitHere(w, r, id, sig, wire, len(body)) })
+}
+
+// submitHere submits a canvas to this engine, which owns its workflow's
+// partition: it answers as submit says.
+func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, sig *canvas.Signature, wire map[string]any, size int) {
 	st := s.b.State()
 	old, err := st.Workflow(id)
 	if err != nil {
@@ -68,7 +82,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
 		return
 	}
-	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", len(body))
+	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", size)
 
 	var seen *projector.Workflow
 	if s.cfg.SubmitWait > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -66,25 +67,41 @@ func (e *Engine) runSession(ctx context.Context) error {
 	var (
 		mu       sync.Mutex
 		assigned []int32
+		// revoked says the session reported a revocation since the last
+		// End: it reports no other until its next End, so the loop ends
+		// one soon after, even when it has nothing to send (idleEnd).
+		revoked atomic.Bool
 	)
 	evTopic := e.names.Events()
+	lose := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		e.held.revoke(m[evTopic])
+		revoked.Store(true)
+	}
 	sess, err := kgo.NewGroupTransactSession(append(e.kopts,
 		kgo.TransactionalID(e.cfg.Prefix+"engine-"+e.cfg.InstanceID),
+		// The member's client id carries the URL other engines forward
+		// this engine's requests to (owners.go).
+		kgo.ClientID(memberClientID(e.cfg.Advertise)),
 		kgo.ConsumerGroup(e.cfg.Group),
 		kgo.ConsumeTopics(evTopic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		kgo.OnPartitionsAssigned(func(_ context.Context, cl *kgo.Client, m map[string][]int32) {
+			member, _ := cl.GroupMetadata()
+			e.held.assign(member, m[evTopic])
 			mu.Lock()
 			assigned = append(assigned, m[evTopic]...)
 			mu.Unlock()
 		}),
+		kgo.OnPartitionsRevoked(lose),
+		kgo.OnPartitionsLost(lose),
 	)...)
 	if err != nil {
 		return fmt.Errorf("engine: transactional session: %w", err)
 	}
 	defer sess.Close()
+	defer e.held.reset()
 	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
 
 	var out []events.Event
@@ -109,15 +126,23 @@ func (e *Engine) runSession(ctx context.Context) error {
 			if err := e.catchUp(ctx, gained); err != nil {
 				return err
 			}
+			e.held.caughtUp(gained)
 		}
 		if fetches.NumRecords() == 0 {
-			if unsent {
+			switch {
+			case unsent:
 				// Idle: commit the offsets of the batches that sent
-				// nothing, so that the group's lag reads 0.
+				// nothing, so that the group's lag reads 0. The End
+				// also lets the session report the next revocation.
 				if err := e.commitOffsets(ctx, sess); err != nil {
 					return err
 				}
 				unsent = false
+				revoked.Store(false)
+			case revoked.Swap(false):
+				if err := idleEnd(ctx, sess); err != nil {
+					return err
+				}
 			}
 			continue
 		}
@@ -200,8 +225,17 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			unsent = true
 			e.finished(folded, timers)
+			if revoked.Swap(false) {
+				// The session reports no revocation until its next End:
+				// commit now rather than when the loop is idle.
+				if err := e.commitOffsets(ctx, sess); err != nil {
+					return err
+				}
+				unsent = false
+			}
 			continue
 		}
+		revoked.Store(false) // End lets the session report the next one
 		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
 		txCancel()
 		if !committed {
@@ -257,6 +291,28 @@ func (e *Engine) commitOffsets(ctx context.Context, sess *kgo.GroupTransactSessi
 		e.m.txns.WithLabelValues("committed").Inc()
 	default:
 		e.m.txns.WithLabelValues("aborted").Inc()
+	}
+	return nil
+}
+
+// idleEnd ends an empty transaction. franz-go's session calls
+// OnPartitionsRevoked once between two Ends and swallows later
+// revocations; when the loop is idle no End comes, and a partition
+// revoked then would stay in the holdings, answered here from a store
+// that no longer follows it. An empty transaction produces nothing and
+// commits nothing; its abort rewinds the session to the committed
+// offsets, where an idle session with nothing unsent already is.
+func idleEnd(ctx context.Context, sess *kgo.GroupTransactSession) error {
+	if err := sess.Begin(); err != nil {
+		return fmt.Errorf("%w: begin: %v", errRestart, err)
+	}
+	txCtx, cancel := context.WithTimeout(ctx, txnTimeout)
+	defer cancel()
+	if _, err := sess.End(txCtx, kgo.TryAbort); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: end: %v", errRestart, err)
 	}
 	return nil
 }
