@@ -250,7 +250,14 @@ func (e *Engine) runSession(ctx context.Context) error {
 			if endErr != nil {
 				return fmt.Errorf("%w: end: %v", errRestart, endErr)
 			}
-			e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", promise.Err())
+			if err := promise.Err(); err != nil {
+				e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", err)
+			} else {
+				// franz-go aborts, without an error, a transaction during
+				// which the group took partitions away or rebalanced: what
+				// it consumed may belong to another engine now.
+				e.log.Info("engine: transaction aborted: the group rebalanced while it ran; the batch will be consumed again")
+			}
 			continue
 		}
 		if err := txn.Commit(); err != nil {
