@@ -21,9 +21,11 @@ import (
 	"github.com/fugue-run/fugue/internal/kafkaopt"
 )
 
-// The local test broker listens in PLAINTEXT, so these tests check the
-// options that are built, and that a client accepts them; no TLS or SASL
-// handshake with a real broker is made.
+// These tests check the options that are built, and that a client accepts
+// them, without a broker. Against the real broker's TLS and SASL test
+// listeners (scripts/kafka.sh) they are run by internal/kafkatest
+// (TestSecuredListeners, TestSecuredListenersRefuse) and, with an engine
+// and a worker, by internal/engine (TestSecured*).
 
 func TestZeroConfigHasNoOpts(t *testing.T) {
 	t.Parallel()
