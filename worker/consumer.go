@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 )
 
@@ -95,9 +95,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 		// Kafka may be down or restarting: keep trying, unless Kafka
-		// said no in a way that retrying cannot change.
-		var ke *kerr.Error
-		if errors.As(err, &ke) && !ke.Retriable {
+		// said no in a way that retrying cannot change, or its
+		// certificate is not one we trust.
+		if kafkaopt.Permanent(err) {
 			return err
 		}
 		w.log.Warn("worker: cannot start yet; retrying", "err", err)

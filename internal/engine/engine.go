@@ -47,11 +47,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/statestore"
@@ -224,9 +224,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		var ke *kerr.Error
-		if errors.As(err, &ke) && !ke.Retriable {
-			return err // a bad setting or missing rights: retrying will not help
+		if kafkaopt.Permanent(err) {
+			// A bad setting, missing rights, a broker certificate we do
+			// not trust: retrying will not help.
+			return err
 		}
 		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
 		retry.Reset(2 * time.Second)

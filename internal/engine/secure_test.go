@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,6 +74,21 @@ func TestSecuredWrongPassword(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestSecuredWithoutCA checks that an engine and a worker that do not
+// trust the CA of the broker's certificate stop at start-up with the
+// verification error, instead of retrying: no CA means the system roots.
+func TestSecuredWithoutCA(t *testing.T) {
+	t.Parallel()
+	l := kafkatest.TLS(t)
+	l.Config = kafkaopt.Config{TLS: true}
+	checkRefused(t, l, func(t *testing.T, err error) {
+		var ua x509.UnknownAuthorityError
+		if !errors.As(err, &ua) {
+			t.Errorf("error %q, want x509's unknown authority", err)
+		}
+	})
 }
 
 // checkRefused runs an engine and a worker with l's settings, each until it

@@ -150,21 +150,29 @@ func TestSecuredListenersRefuse(t *testing.T) {
 }
 
 // saslFailed checks that err is the broker's SASL_AUTHENTICATION_FAILED,
-// which names SASL.
+// which names SASL, and that the engine and the worker would give up on it
+// (kafkaopt.Permanent).
 func saslFailed(t *testing.T, err error) {
 	t.Helper()
 	if !errors.Is(err, kerr.SaslAuthenticationFailed) || !strings.Contains(err.Error(), "SASL") {
 		t.Errorf("error %q, want SASL_AUTHENTICATION_FAILED", err)
 	}
+	if !kafkaopt.Permanent(err) {
+		t.Errorf("kafkaopt.Permanent(%q) = false, want true", err)
+	}
 }
 
 // unknownAuthority checks that err is this client refusing the broker's
-// certificate as signed by an unknown CA.
+// certificate as signed by an unknown CA, and that the engine and the
+// worker would give up on it (kafkaopt.Permanent).
 func unknownAuthority(t *testing.T, err error) {
 	t.Helper()
 	var ce *tls.CertificateVerificationError
 	var ua x509.UnknownAuthorityError
 	if !errors.As(err, &ce) || !errors.As(err, &ua) {
 		t.Errorf("error %q (%T), want a certificate verification error: unknown authority", err, err)
+	}
+	if !kafkaopt.Permanent(err) {
+		t.Errorf("kafkaopt.Permanent(%q) = false, want true", err)
 	}
 }
