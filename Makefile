@@ -73,7 +73,7 @@ lint: ## gofmt, go vet (with and without -tags invariants), golangci-lint if ins
 	  echo golangci-lint run ./...; golangci-lint run ./...; \
 	else echo "lint: golangci-lint not installed; skipped (depguard/forbidigo rules in .golangci.yml)"; fi
 
-kafka-up: ## start the broker; prints the export KAFKA_BROKERS=... line
+kafka-up: ## start the broker; prints the export KAFKA_BROKERS=... line and the test listeners' exports
 	@$(KAFKA) up
 
 kafka-down: ## stop the broker
