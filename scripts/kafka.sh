@@ -391,6 +391,14 @@ cmd_up() {
   pid=$!
   echo "$pid" >"$PIDFILE"
   echo "127.0.0.1:$port" >"$ADDRFILE"
+  # The export lines, kept for `kafka.sh env`; they hold the password.
+  (umask 077 && {
+    echo "export KAFKA_BROKERS=127.0.0.1:$port"
+    echo "export KAFKA_SASL_BROKERS=127.0.0.1:$sport KAFKA_SASL_USER=$SASL_USER KAFKA_SASL_PASSWORD=$password"
+    echo "export KAFKA_TLS_BROKERS=127.0.0.1:$tport KAFKA_MTLS_BROKERS=127.0.0.1:$mport KAFKA_SASL_TLS_BROKERS=127.0.0.1:$xport"
+    printf 'export KAFKA_TLS_CA=%q KAFKA_TLS_CLIENT_CERT=%q KAFKA_TLS_CLIENT_KEY=%q\n' \
+      "$TLS/ca.pem" "$TLS/client.pem" "$TLS/client-key.pem"
+  } >"$ENVFILE")
 
   local timeout=${KAFKA_START_TIMEOUT:-90}
   # (no `tail | grep -q`: under pipefail, grep's early exit fails the pipe)
@@ -409,14 +417,6 @@ cmd_up() {
   done
   say "Kafka $VERSION up on 127.0.0.1:$port (pid $pid, ready in $((SECONDS - t0))s, log ${LOG/#"$ROOT"\//})"
   say "test listeners: SASL_PLAINTEXT $sport, SSL $tport, MTLS $mport, SASL_SSL $xport (user $SASL_USER; see 'kafka.sh env')"
-  # The export lines, kept for `kafka.sh env`; they hold the password.
-  (umask 077 && {
-    echo "export KAFKA_BROKERS=127.0.0.1:$port"
-    echo "export KAFKA_SASL_BROKERS=127.0.0.1:$sport KAFKA_SASL_USER=$SASL_USER KAFKA_SASL_PASSWORD=$password"
-    echo "export KAFKA_TLS_BROKERS=127.0.0.1:$tport KAFKA_MTLS_BROKERS=127.0.0.1:$mport KAFKA_SASL_TLS_BROKERS=127.0.0.1:$xport"
-    printf 'export KAFKA_TLS_CA=%q KAFKA_TLS_CLIENT_CERT=%q KAFKA_TLS_CLIENT_KEY=%q\n' \
-      "$TLS/ca.pem" "$TLS/client.pem" "$TLS/client-key.pem"
-  } >"$ENVFILE")
   cat "$ENVFILE"
 }
 
