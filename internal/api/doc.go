@@ -43,8 +43,12 @@
 //     catching up) a request waits up to Config.RouteWait; then, or at
 //     once for an owner that cannot be reached, the answer is 503 with
 //     Retry-After and the header Fugue-Unroutable, naming the partition
-//     and why. Nothing was submitted or revoked then; a 404 is only ever
-//     the answer of the engine that serves the partition.
+//     and why. Nothing was revoked then; a 404 is only ever the answer of
+//     the engine that serves the partition. A submission is not refused
+//     for want of an engine: it is appended unchecked and answered 201,
+//     and the owner's Fold checks the rest when it can (a known id
+//     changes nothing; a task_id of another workflow is rejected with a
+//     WorkflowRejected).
 //
 // # Metrics
 //

@@ -22,8 +22,12 @@ import (
 // An owner that answers HeaderUnroutable (it no longer owns the partition)
 // is asked again from a newer view of the group until RouteWait passes; an
 // owner that cannot be reached is given up when a newer view still names
-// it.
-func (s *server) routed(w http.ResponseWriter, r *http.Request, name, workflow string, body []byte, extra http.Header, local func()) {
+// it. When no engine can answer, orElse does, with why; nil answers 503
+// (unroutable).
+func (s *server) routed(w http.ResponseWriter, r *http.Request, name, workflow string, body []byte, extra http.Header, local func(), orElse func(error)) {
+	if orElse == nil {
+		orElse = func(err error) { s.unroutable(w, r, name, err) }
+	}
 	if s.cfg.Router == nil {
 		local()
 		return
@@ -39,13 +43,13 @@ func (s *server) routed(w http.ResponseWriter, r *http.Request, name, workflow s
 		case r.Context().Err() != nil:
 			return // the client is gone
 		case err != nil:
-			s.unroutable(w, r, name, fmt.Errorf("workflow %s: %w", workflow, err))
+			orElse(fmt.Errorf("workflow %s: %w", workflow, err))
 			return
 		case rt.Local:
 			local()
 			return
 		case unreachable[rt.Owner] != nil:
-			s.unroutable(w, r, name, fmt.Errorf("workflow %s: partition %d: its owner %s cannot be reached: %w",
+			orElse(fmt.Errorf("workflow %s: partition %d: its owner %s cannot be reached: %w",
 				workflow, rt.Partition, rt.Owner, unreachable[rt.Owner]))
 			return
 		}
@@ -63,9 +67,15 @@ func (s *server) routed(w http.ResponseWriter, r *http.Request, name, workflow s
 			// Not the owner any more (or not yet): ask the group again.
 			_, _ = io.Copy(io.Discard, res.Body)
 			res.Body.Close()
+		case res.StatusCode == http.StatusServiceUnavailable && res.Header.Get(HeaderUnroutable) != "":
+			// RouteWait ran out.
+			msg, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			orElse(fmt.Errorf("workflow %s: partition %d: %s", workflow, rt.Partition, errorText(msg)))
+			return
 		default:
 			if res.Header.Get(HeaderUnroutable) != "" {
-				s.m.unroutable.WithLabelValues(name).Inc() // RouteWait ran out
+				s.m.unroutable.WithLabelValues(name).Inc()
 			} else {
 				s.m.forwarded.WithLabelValues(name).Inc()
 			}

@@ -10,7 +10,7 @@ import (
 // request is appended; revoking a finished workflow changes nothing.
 func (s *server) revokeWorkflow(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	s.routed(w, r, "revoke_workflow", id, nil, nil, func() { s.revokeWorkflowHere(w, r, id) })
+	s.routed(w, r, "revoke_workflow", id, nil, nil, func() { s.revokeWorkflowHere(w, r, id) }, nil)
 }
 
 func (s *server) revokeWorkflowHere(w http.ResponseWriter, r *http.Request, id string) {

@@ -50,7 +50,9 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		id = s.cfg.NewID()
 		extra = http.Header{HeaderWorkflowID: {id}}
 	}
-	s.routed(w, r, "submit", id, body, extra, func() { s.submitHere(w, r, id, sig, wire, len(body)) })
+	s.routed(w, r, "submit", id, body, extra,
+		func() { s.submitHere(w, r, id, sig, wire, len(body)) },
+		func(why error) { s.submitUnchecked(w, r, id, wire, len(body), why) })
 }
 
 // submitHere submits a canvas to this engine, which owns its workflow's
@@ -97,6 +99,27 @@ func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, s
 		}
 	}
 	s.submitted(w, r, id, seen)
+}
+
+// submitUnchecked submits a canvas no engine can check now: the group is
+// rebalancing, or the owner of its partition cannot be reached. The canvas
+// was validated; what needs the owner's state (a known id, a task_id of
+// another workflow) is left to the owner's Fold, which ignores a known id
+// and rejects the rest with a WorkflowRejected, as it does for a stream
+// producer's submission. So a submission is never refused for want of an
+// engine: a single engine that restarts answers 201, as before routing.
+func (s *server) submitUnchecked(w http.ResponseWriter, r *http.Request, id string, wire map[string]any, size int, why error) {
+	if err := s.b.Submit(r.Context(), id, wire); err != nil {
+		if errors.Is(err, canvas.ErrLimit) {
+			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+			return
+		}
+		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+		return
+	}
+	s.cfg.Logger.Info("api: workflow submitted unchecked: no engine owns its partition now", "workflow", id, "bytes", size, "why", why)
+	s.submitted(w, r, id, nil)
 }
 
 // submitted answers a submission the engine accepted (201), or refused

@@ -39,7 +39,7 @@ func (s *server) taskRouted(w http.ResponseWriter, r *http.Request, name, id str
 	case wf == "":
 		s.askPeers(w, r, name, "task "+id+" not found")
 	default:
-		s.routed(w, r, name, wf, nil, nil, local)
+		s.routed(w, r, name, wf, nil, nil, local, nil)
 	}
 }
 

@@ -16,7 +16,7 @@ func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	s.routed(w, r, "workflow", id, nil, nil, func() { s.workflowHere(w, r, id, remaining(wait, start)) })
+	s.routed(w, r, "workflow", id, nil, nil, func() { s.workflowHere(w, r, id, remaining(wait, start)) }, nil)
 }
 
 // workflowHere answers GET /v1/workflows/{id} from this engine's state.
