@@ -23,10 +23,11 @@ import (
 )
 
 // TestWorkerKilledMidChord kills the only worker (SIGKILL) while a chord of
-// M header members add(i, 1) is a quarter done, then starts a new worker:
-// the body tsum runs exactly once with M(M+1)/2, and every header member
-// succeeded. (One task per member keeps the submitted canvas under Kafka's
-// default 1 MiB record limit at M = 10,000; see docs/RELIABILITY.md.)
+// M header members is a quarter done, then starts a new worker: the body
+// tsum runs exactly once with M(M+1)/2, and every header member succeeded.
+// A member is chain(sleep(0.005), add(i, 1) immutable): a chord of bare
+// adds finishes (1,000 in under a second) before a poll of its progress
+// can catch it a quarter done.
 func TestWorkerKilledMidChord(t *testing.T) {
 	brokers := kafkatest.Brokers(t)
 	m := loadSizes(t).chord
@@ -36,7 +37,9 @@ func TestWorkerKilledMidChord(t *testing.T) {
 
 	header := make([]any, m)
 	for i := range header {
-		header[i] = sig("tasks.add", int64(i), int64(1))
+		add := sig("tasks.add", int64(i), int64(1))
+		add["immutable"] = true
+		header[i] = chain(sig("tasks.sleep", 0.005), add)
 	}
 	t0 := time.Now()
 	id := submit(t, eng.base, chord(header, sig("tasks.tsum")))
