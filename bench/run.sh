@@ -71,7 +71,7 @@ PY
 # ---------------------------------------------------------------- machine
 {
   echo "date: $(date -u +%FT%TZ)"
-  echo "fugue: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "fugue: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo ' (with uncommitted changes)')"
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages, before the run)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
   echo "mem: $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
