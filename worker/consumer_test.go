@@ -293,21 +293,28 @@ func TestWatermarkAndRedelivery(t *testing.T) {
 	})
 }
 
+// gateRegistry is the demo tasks plus test.gate, which returns "released"
+// once release is closed (or fails when its context ends).
+func gateRegistry(release <-chan struct{}) *worker.Registry {
+	reg := demoRegistry()
+	reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
+		select {
+		case <-release:
+			return "released", nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	return reg
+}
+
 // TestStopDrains stops a worker while a task runs: Run waits for it,
 // reports it and commits it.
 func TestStopDrains(t *testing.T) {
 	t.Parallel()
 	forEachBroker(t, 1, func(t *testing.T, e *env) {
 		release := make(chan struct{})
-		reg := demoRegistry()
-		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
-			select {
-			case <-release:
-				return "released", nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		})
+		reg := gateRegistry(release)
 		logs := newLogWatch(t.Output(), "worker: stopping")
 		r := e.run(reg, e.config(func(c *worker.Config) {
 			c.DrainTimeout = waitTimeout
@@ -340,15 +347,7 @@ func TestStartedAfter(t *testing.T) {
 	t.Parallel()
 	forEachBroker(t, 1, func(t *testing.T, e *env) {
 		release := make(chan struct{})
-		reg := demoRegistry()
-		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
-			select {
-			case <-release:
-				return "released", nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		})
+		reg := gateRegistry(release)
 		events_ := e.reader(e.names.Events())
 
 		// A fast task, with a delay no run of it can reach. The stop
@@ -412,15 +411,7 @@ func TestRebalance(t *testing.T) {
 	t.Parallel()
 	forEachBroker(t, 2, func(t *testing.T, e *env) {
 		release := make(chan struct{})
-		reg := demoRegistry()
-		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
-			select {
-			case <-release:
-				return "released", nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		})
+		reg := gateRegistry(release)
 		logsA := newLogWatch(t.Output(), "worker: partitions revoked")
 		e.run(reg, e.config(func(c *worker.Config) {
 			c.Hostname, c.DrainTimeout, c.Logger = "A", waitTimeout, slog.New(logsA)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -80,33 +79,12 @@ func TestEndToEndSecured(t *testing.T) {
 		"--kafka-ca", saslTLS.Config.CAFile, "--kafka-sasl", "SCRAM-SHA-512", "--kafka-user", saslTLS.Config.SASLUser,
 		"--http", "127.0.0.1:0", "--data", t.TempDir(), "--prefix", prefix, "--partitions", "1")
 	eng.Env = append(os.Environ(), kafkaopt.EnvPassword+"="+saslTLS.Config.SASLPassword)
-	out, err := eng.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if addr, ok := strings.CutPrefix(sc.Text(), "fugue ready "); ok {
-				ready <- addr
-			}
-		}
-	}()
+	e := e2e{base: startServing(t, eng)}
 	w := start(t, filepath.Join(bin, "worker"), "--brokers", strings.Join(mtls.Brokers, ","),
 		"--kafka-ca", mtls.Config.CAFile, "--kafka-cert", mtls.Config.CertFile, "--kafka-key", mtls.Config.KeyFile,
 		"--prefix", prefix, "--partitions", "1", "--concurrency", "2")
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
-	}
-	var e e2e
-	select {
-	case e.base = <-ready:
-	case <-time.After(60 * time.Second):
-		t.Fatal("engine serve never printed 'fugue ready'")
 	}
 
 	chain := `{"task": "celery.chain", "args": [], "kwargs": {"tasks": [

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -50,29 +49,7 @@ type serveProc struct {
 func startServe(t *testing.T, bin string, args ...string) *serveProc {
 	t.Helper()
 	eng := start(t, filepath.Join(bin, "engine"), append([]string{"serve"}, args...)...)
-	out, err := eng.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if addr, ok := strings.CutPrefix(sc.Text(), "fugue ready "); ok {
-				ready <- addr
-			}
-		}
-	}()
-	select {
-	case base := <-ready:
-		return &serveProc{base: base}
-	case <-time.After(60 * time.Second):
-		t.Fatal("engine serve never printed 'fugue ready'")
-	}
-	return nil
+	return &serveProc{base: startServing(t, eng)}
 }
 
 var (

@@ -75,13 +75,7 @@ func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, s
 		s.refuse(w, r, reason)
 		return
 	}
-	if err := s.b.Submit(r.Context(), id, wire); err != nil {
-		if errors.Is(err, canvas.ErrLimit) {
-			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
-			return
-		}
-		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+	if !s.append(w, r, id, wire) {
 		return
 	}
 	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", size)
@@ -109,17 +103,27 @@ func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, s
 // producer's submission. So a submission is never refused for want of an
 // engine: a single engine that restarts answers 201, as before routing.
 func (s *server) submitUnchecked(w http.ResponseWriter, r *http.Request, id string, wire map[string]any, size int, why error) {
-	if err := s.b.Submit(r.Context(), id, wire); err != nil {
-		if errors.Is(err, canvas.ErrLimit) {
-			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
-			return
-		}
-		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+	if !s.append(w, r, id, wire) {
 		return
 	}
 	s.cfg.Logger.Info("api: workflow submitted unchecked: no engine owns its partition now", "workflow", id, "bytes", size, "why", why)
 	s.submitted(w, r, id, nil)
+}
+
+// append appends the submission of a canvas; false when it could not,
+// after answering 413 (over Kafka's record limit) or 503.
+func (s *server) append(w http.ResponseWriter, r *http.Request, id string, wire map[string]any) bool {
+	err := s.b.Submit(r.Context(), id, wire)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, canvas.ErrLimit):
+		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+	default:
+		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+	}
+	return false
 }
 
 // submitted answers a submission the engine accepted (201), or refused

@@ -332,35 +332,12 @@ func TestRoutingBetweenEngines(t *testing.T) {
 	for _, r := range g.engines {
 		n := 0.0
 		for _, route := range []string{"submit", "workflow", "task", "revoke_workflow", "revoke_task"} {
-			n += counter(t, r.reg, "fugue_api_forwarded_total", route)
+			n += counterValue(t, r.reg, "fugue_api_forwarded_total", route)
 		}
 		if n == 0 {
 			t.Errorf("%s forwarded nothing, by its metrics", r.name)
 		}
 	}
-}
-
-// counter returns the value of a registry's counter with the given route
-// label (0 when absent).
-func counter(t *testing.T, reg *prometheus.Registry, name, route string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "route" && l.GetValue() == route {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
 }
 
 // TestRoutingThroughARebalance: while an engine joins the group and
