@@ -213,7 +213,8 @@ func (e *Engine) Close() error {
 func (e *Engine) Store() *statestore.Store { return e.store }
 
 // Run ensures the topics exist and runs the projector and the timer
-// service until ctx is done or one fails.
+// service until ctx is done or one fails, and beside them the watch for
+// transactions Kafka left open (hanging.go).
 func (e *Engine) Run(ctx context.Context) error {
 	// Kafka may not be up yet (or be restarting): keep trying until it
 	// answers or ctx is done.
@@ -248,6 +249,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			cancel(err)
 		}
 	}()
+	wg.Go(func() { e.watchHanging(ctx) })
 	err := e.runProjector(ctx)
 	cancel(err)
 	wg.Wait()

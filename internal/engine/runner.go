@@ -55,6 +55,9 @@ func (e *Engine) runProjector(ctx context.Context) error {
 	}
 }
 
+// txnID is the engine's transactional id.
+func (e *Engine) txnID() string { return e.cfg.Prefix + "engine-" + e.cfg.InstanceID }
+
 // txnTimeout bounds one transaction, from its first produce to its end.
 const txnTimeout = time.Minute
 
@@ -78,7 +81,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 		revoked.Store(true)
 	}
 	sess, err := kgo.NewGroupTransactSession(append(e.kopts,
-		kgo.TransactionalID(e.cfg.Prefix+"engine-"+e.cfg.InstanceID),
+		kgo.TransactionalID(e.txnID()),
 		// The member's client id carries the URL other engines forward
 		// this engine's requests to (owners.go).
 		kgo.ClientID(memberClientID(e.cfg.Advertise)),

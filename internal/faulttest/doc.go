@@ -15,4 +15,10 @@
 // FUGUE_FAULT_CHORD and FUGUE_FAULT_WORKFLOWS set them one by one. The
 // broker-restart test starts a broker of its own with scripts/kafka.sh (a
 // free port, a private data directory), since it must stop it.
+//
+// When a test fails, or a wait sees no progress for two minutes (a stall),
+// the processes still running get SIGQUIT and dump their goroutines; the
+// dump and the tail of each process's log go to the test log, and their
+// whole stderr (and the own broker's log) to a directory printed at the
+// end: $FUGUE_FAULT_LOGS, else a temporary one.
 package faulttest

@@ -222,8 +222,9 @@ func TestTwoEnginesOneKilled(t *testing.T) {
 	t.Logf("%d workflows submitted through both engines in %s", n, time.Since(t0).Round(time.Millisecond))
 	// Kill A once it has folded some workflow of its own partitions.
 	onA := -1
+	until := waitUntil(deadline)
 	for onA < 0 {
-		if time.Now().After(deadline) {
+		if time.Now().After(until) {
 			t.Fatal("engine-a never showed a ready workflow")
 		}
 		for i := range ws {
@@ -286,6 +287,9 @@ func TestBrokerRestart(t *testing.T) {
 		return string(out)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			keepBrokerLog(t, kdata)
+		}
 		kafka("down")
 		os.RemoveAll(kdata)
 	})
@@ -330,4 +334,23 @@ func TestBrokerRestart(t *testing.T) {
 	w1.alive(t)
 	w2.alive(t)
 	dispatchCheck(t, brokers, c.prefix)
+}
+
+// keepBrokerLog copies the log of the test's own broker (its data
+// directory is removed) to the test's keep directory.
+func keepBrokerLog(t *testing.T, kdata string) {
+	b, err := os.ReadFile(filepath.Join(kdata, "kafka.log"))
+	if err != nil {
+		t.Logf("broker log: %v", err)
+		return
+	}
+	path, err := logFile(t, "kafka.log")
+	if err == nil {
+		err = os.WriteFile(path, b, 0o644)
+	}
+	if err != nil {
+		t.Logf("broker log: %v", err)
+		return
+	}
+	t.Logf("broker log kept in %s", path)
 }

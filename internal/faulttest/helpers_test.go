@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,6 +32,12 @@ import (
 // binDir holds the engine and worker binaries TestMain built.
 var binDir string
 
+// keepDir receives the full stderr (goroutine dumps included) of the
+// processes of a failed test, one directory per test. $FUGUE_FAULT_LOGS
+// names it, else it is a new temporary directory, removed when no test
+// failed.
+var keepDir string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "fugue-faulttest-bin-")
 	if err != nil {
@@ -43,9 +50,47 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	keepDir = os.Getenv("FUGUE_FAULT_LOGS")
+	made := keepDir == ""
+	if made {
+		if keepDir, err = os.MkdirTemp("", "fugue-faulttest-logs-"); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	if kept, _ := os.ReadDir(keepDir); len(kept) > 0 {
+		fmt.Fprintf(os.Stderr, "faulttest: logs of the failed tests' processes kept in %s\n", keepDir)
+	} else if made {
+		os.Remove(keepDir)
+	}
 	os.Exit(code)
+}
+
+// stallAfter bounds every wait for progress: no workflow became ready, or
+// known, for this long. Healthy runs make progress every few seconds, and
+// within about a minute after a kill (the dead member's session timeout is
+// 45 s); a stalled engine is reported while it is still stalled, with the
+// goroutine dumps of the processes (see startProc), instead of at the
+// test's deadline minutes later.
+const stallAfter = 2 * time.Minute
+
+// waitUntil is the earlier of the deadline and stallAfter from now.
+func waitUntil(deadline time.Time) time.Time {
+	if s := time.Now().Add(stallAfter); s.Before(deadline) {
+		return s
+	}
+	return deadline
+}
+
+// logFile is where a failed test keeps a file of one of its processes.
+func logFile(t *testing.T, name string) (string, error) {
+	dir := filepath.Join(keepDir, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, name), nil
 }
 
 // sizes are the loads of the tests: small for CI, large by hand.
@@ -101,11 +146,13 @@ type proc struct {
 }
 
 // startProc starts a binary from binDir; when the test ends it is
-// interrupted (killed if it does not stop) and, if the test failed, the
-// tail of its stderr goes to the test log.
+// interrupted (killed if it does not stop). If the test failed, a process
+// still running gets SIGQUIT first, so that Go dumps its goroutines (where
+// a stalled engine waits), and its whole stderr is kept (see keepLog).
 func startProc(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
 	p := &proc{name: name, cmd: exec.Command(filepath.Join(binDir, bin), args...), log: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd.Env = append(os.Environ(), "GOTRACEBACK=all")
 	p.cmd.Stderr = p.log
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -126,14 +173,12 @@ func startProc(t *testing.T, name, bin string, args ...string) *proc {
 		close(p.done)
 	}()
 	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			s := p.log.String()
-			if len(s) > 4000 {
-				s = s[len(s)-4000:]
-			}
-			t.Logf("%s stderr (tail):\n%s", p.name, s)
+		if !t.Failed() {
+			p.stop()
+			return
 		}
+		p.quit()
+		p.keepLog(t)
 	})
 	if bin == "engine" {
 		select {
@@ -160,6 +205,54 @@ func (p *proc) stop() {
 	case <-time.After(20 * time.Second):
 		_ = p.cmd.Process.Kill()
 		<-p.done
+	}
+}
+
+// quit sends SIGQUIT to a running process, on which the Go runtime writes
+// every goroutine's stack to stderr and exits; it is killed if it has not
+// exited after 20 s.
+func (p *proc) quit() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// maxDumpLog bounds the goroutine dump copied into the test log (the
+// file keeps all of it).
+const maxDumpLog = 128 << 10
+
+// keepLog writes the process's whole stderr to a file of the test's keep
+// directory and copies into the test log the tail of what it logged and
+// the goroutine dump SIGQUIT made, if any.
+func (p *proc) keepLog(t *testing.T) {
+	s := p.log.String()
+	where := ""
+	if path, err := logFile(t, p.name+".stderr"); err != nil {
+		where = err.Error()
+	} else if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		where = err.Error()
+	} else {
+		where = path
+	}
+	logged, dump, dumped := strings.Cut(s, "SIGQUIT: quit")
+	if len(logged) > 4000 {
+		logged = logged[len(logged)-4000:]
+	}
+	t.Logf("%s stderr (all of it in %s), tail:\n%s", p.name, where, logged)
+	if dumped {
+		if len(dump) > maxDumpLog {
+			dump = dump[:maxDumpLog] + "\n[… cut; all of it in the file]"
+		}
+		t.Logf("%s goroutines at SIGQUIT:\nSIGQUIT: quit%s", p.name, dump)
 	}
 }
 
@@ -205,6 +298,11 @@ func (c *cluster) worker(t *testing.T, name string, concurrency int) *proc {
 		"--concurrency", strconv.Itoa(concurrency), "--hostname", name, "--drain-timeout", "5s")
 }
 
+// httpClient bounds each request: the longest the API holds one is the
+// submit wait (10 s) or a ?wait=5s; an engine that does not answer in a
+// minute has stalled, and the test should fail (and dump) rather than hang.
+var httpClient = &http.Client{Timeout: time.Minute}
+
 // httpDo sends a request; err is a transport error (the engine may be
 // down).
 func httpDo(method, url string, body []byte) (int, map[string]any, error) {
@@ -212,7 +310,7 @@ func httpDo(method, url string, body []byte) (int, map[string]any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -239,17 +337,25 @@ func submit(t *testing.T, base string, canvas map[string]any) string {
 	return id
 }
 
+// trySubmit posts a canvas. A 503 (Kafka did not take the event: the
+// engine is still creating its topics, or the broker is restarting) is
+// retried for up to a minute, as a client would.
 func trySubmit(base string, canvas map[string]any) (string, error) {
 	body, err := value.MarshalJSON(canvas)
 	if err != nil {
 		return "", err
 	}
-	status, m, err := httpDo("POST", base+"/v1/workflows", body)
-	id, _ := m["id"].(string)
-	if err != nil || status != 201 || id == "" {
-		return "", fmt.Errorf("submit: HTTP %d %v %v", status, m, err)
+	for deadline := time.Now().Add(time.Minute); ; {
+		status, m, err := httpDo("POST", base+"/v1/workflows", body)
+		id, _ := m["id"].(string)
+		if err == nil && status == 201 && id != "" {
+			return id, nil
+		}
+		if err != nil || status != 503 || time.Now().After(deadline) {
+			return "", fmt.Errorf("submit: HTTP %d %v %v", status, m, err)
+		}
+		<-time.After(500 * time.Millisecond) // Kafka not ready yet
 	}
-	return id, nil
 }
 
 func ready(state any) bool { return state == "SUCCESS" || state == "FAILURE" || state == "REVOKED" }
@@ -260,12 +366,22 @@ func ready(state any) bool { return state == "SUCCESS" || state == "FAILURE" || 
 // not caught up yet) are retried.
 func waitWorkflow(t *testing.T, base func() string, id string, deadline time.Time) map[string]any {
 	t.Helper()
+	m, last := pollWorkflow(base, id, deadline)
+	if m == nil {
+		t.Fatalf("workflow %s not ready at the deadline (last: %v)", id, last)
+	}
+	return m
+}
+
+// pollWorkflow is waitWorkflow without the test: nil and the last answer
+// at the deadline.
+func pollWorkflow(base func() string, id string, deadline time.Time) (map[string]any, any) {
 	var last any
 	for time.Now().Before(deadline) {
 		status, m, err := httpDo("GET", base()+"/v1/workflows/"+id+"?wait=5s", nil)
 		switch {
 		case err == nil && status == 200 && ready(m["state"]):
-			return m
+			return m, nil
 		case err == nil && status == 200, err == nil && status == 404:
 			last = fmt.Sprintf("HTTP %d, state %v", status, m["state"])
 			if status == 404 {
@@ -276,21 +392,23 @@ func waitWorkflow(t *testing.T, base func() string, id string, deadline time.Tim
 			<-time.After(200 * time.Millisecond) // the engine is restarting
 		}
 	}
-	t.Fatalf("workflow %s not ready at the deadline (last: %v)", id, last)
-	return nil
+	return nil, last
 }
 
 // waitKnown polls until the engine base() names has folded workflow id
-// (GET answers 200), or fails the test at the deadline.
+// (GET answers 200), or fails the test at the deadline or after
+// stallAfter.
 func waitKnown(t *testing.T, base func() string, id string, deadline time.Time) {
 	t.Helper()
-	for time.Now().Before(deadline) {
+	t0 := time.Now()
+	until := waitUntil(deadline)
+	for time.Now().Before(until) {
 		if status, _, err := httpDo("GET", base()+"/v1/workflows/"+id, nil); err == nil && status == 200 {
 			return
 		}
 		<-time.After(50 * time.Millisecond) // 404 answers at once
 	}
-	t.Fatalf("workflow %s unknown at the deadline", id)
+	t.Fatalf("workflow %s still unknown after %s", id, time.Since(t0).Round(time.Second))
 }
 
 // logRecord is one committed record of a topic.
@@ -581,13 +699,19 @@ func submitParallel(t *testing.T, ws []work, bases ...string) {
 	}
 }
 
-// checkWork waits for every workflow and checks it against its case.
+// checkWork waits for every workflow and checks it against its case. It
+// fails at the deadline, or when no workflow became ready for stallAfter.
 func checkWork(t *testing.T, base func() string, ws []work, deadline time.Time) {
 	t.Helper()
 	failed := 0
 	for i := range ws {
 		w := &ws[i]
-		m := waitWorkflow(t, base, w.id, deadline)
+		t0 := time.Now()
+		m, last := pollWorkflow(base, w.id, waitUntil(deadline))
+		if m == nil {
+			t.Fatalf("workflow %s (%s, %d of %d) not ready after %s (last: %v)",
+				w.id, w.c.Name, i+1, len(ws), time.Since(t0).Round(time.Second), last)
+		}
 		for _, why := range conformance.Check(w.c, m, time.Since(w.start).Seconds()) {
 			failed++
 			if failed <= 30 {
