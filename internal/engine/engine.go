@@ -163,6 +163,8 @@ type Engine struct {
 	queues  map[string]bool
 	// timerWake is signalled when new timers were committed.
 	timerWake chan struct{}
+	// ended is how the last transactions ended (hanging.go).
+	ended ended
 }
 
 // New opens the state store and connects to Kafka. opts are passed to every

@@ -160,6 +160,10 @@ func (e *Engine) runSession(ctx context.Context) error {
 		// chain, whose every dispatch comes back as a record.
 		begun := false
 		var beginErr error
+		// The transaction's epoch, to know how it ended should Kafka
+		// leave it open (hanging.go).
+		var epoch int16
+		var epochErr error
 		txn := e.store.Begin()
 		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
 		// mid-transaction) ends in error and the session is made anew,
@@ -173,6 +177,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 					return
 				}
 				begun = true
+				_, epoch, epochErr = sess.Client().ProducerID(ctx)
 			}
 			sess.Produce(txCtx, r, promise.Promise())
 		}
@@ -241,6 +246,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 		revoked.Store(false) // End lets the session report the next one
 		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
 		txCancel()
+		if endErr == nil && epochErr == nil {
+			e.ended.add(epoch, committed)
+		}
 		if !committed {
 			txn.Discard()
 			e.m.txns.WithLabelValues("aborted").Inc()
@@ -289,9 +297,13 @@ func (e *Engine) commitOffsets(ctx context.Context, sess *kgo.GroupTransactSessi
 	if err := sess.Begin(); err != nil {
 		return fmt.Errorf("%w: begin: %v", errRestart, err)
 	}
+	_, epoch, epochErr := sess.Client().ProducerID(ctx)
 	txCtx, cancel := context.WithTimeout(ctx, txnTimeout)
 	defer cancel()
 	committed, err := sess.End(txCtx, kgo.TryCommit)
+	if err == nil && epochErr == nil {
+		e.ended.add(epoch, committed) // its offset commit can be left open too
+	}
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
