@@ -54,14 +54,15 @@ test-unit: ## tests without a broker (the broker tests skip)
 bench: ## side-by-side benchmarks (bench/run.sh), writes BENCHMARKS.md
 	bench/run.sh
 
-fuzz: ## every Fuzz target, FUZZTIME each (default 10s)
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  list=$$($(GO) test -list '^Fuzz' $$pkg); \
+fuzz: ## every Fuzz target, FUZZTIME each (default 10s); fails if any target does
+	@failed=; for pkg in $$($(GO) list $(PKGS)); do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg) || { failed="$$failed $$pkg"; continue; }; \
 	  for fz in $$(grep '^Fuzz' <<<"$$list" || true); do \
 	    echo "fuzz: $$pkg $$fz ($(FUZZTIME))"; \
-	    $(GO) test -run='^$$' -fuzz="^$$fz\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	    $(GO) test -run='^$$' -fuzz="^$$fz\$$" -fuzztime=$(FUZZTIME) $$pkg || failed="$$failed $$fz"; \
 	  done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed"; exit 1; fi
 
 lint: ## gofmt, go vet (with and without -tags invariants), golangci-lint if installed
 	@bad=$$(find . -name '*.go' -not -path './.cache/*' -not -path './bin/*' \
@@ -73,7 +74,7 @@ lint: ## gofmt, go vet (with and without -tags invariants), golangci-lint if ins
 	  echo golangci-lint run ./...; golangci-lint run ./...; \
 	else echo "lint: golangci-lint not installed; skipped (depguard/forbidigo rules in .golangci.yml)"; fi
 
-kafka-up: ## start the broker; prints the export KAFKA_BROKERS=... line
+kafka-up: ## start the broker; prints the export KAFKA_BROKERS=... line and the test listeners' exports
 	@$(KAFKA) up
 
 kafka-down: ## stop the broker

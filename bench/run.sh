@@ -3,7 +3,7 @@
 # one run on this machine. See BENCHMARKS.md. Sizes (env):
 #   BENCH_N (group/chord tasks, 10000)  BENCH_CHAIN (1000)  BENCH_WF (1000 small workflows)
 #   BENCH_CEILING_N (1000000 records)   BENCH_SYSTEMS ("fugue celery machinery")
-#   BENCH_BIG_CHORD (chord of this many header tasks for the memory check; 0 = skip)
+#   BENCH_BIG_CHORD (chord of this many header tasks for the memory check, 100000; 0 = skip)
 #   BENCH_FUGUE_WORKLOADS ("group chord chain many"), BENCH_TIMEOUT (900 s a workload),
 #   BENCH_MACHINERY_TIMEOUT (300 s), PROFILE_S (20 s of CPU profile a workload)
 set -euo pipefail
@@ -14,7 +14,7 @@ CHAIN=${BENCH_CHAIN:-1000}
 WF=${BENCH_WF:-1000}
 CEIL_N=${BENCH_CEILING_N:-1000000}
 SYSTEMS=${BENCH_SYSTEMS:-fugue celery machinery}
-BIG=${BENCH_BIG_CHORD:-0}
+BIG=${BENCH_BIG_CHORD:-100000}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT=$ROOT/bench/out/$STAMP
 mkdir -p "$OUT/bin"
@@ -71,6 +71,8 @@ PY
 # ---------------------------------------------------------------- machine
 {
   echo "date: $(date -u +%FT%TZ)"
+  echo "fugue: commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min averages, before the run)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
   echo "mem: $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
   echo "kernel: $(uname -r)"
@@ -139,6 +141,11 @@ if has fugue; then
     wait "$prof" || true
     [ -z "$wprof" ] || wait "$wprof" || true
     curl -s -o "$OUT/fugue-$tag.heap.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap"
+    # The engine's heap in use once the workload is done, after a GC: what
+    # it keeps (RSS only shrinks as the runtime returns pages).
+    local heap
+    heap=$(curl -s "http://127.0.0.1:$PPROF_PORT/debug/pprof/heap?gc=1&debug=1" | awk '/^# HeapInuse = /{print int($4 / 1048576)}')
+    [ -z "$heap" ] || note engine_heap_after_mb="$heap"
     tail -1 "$RES" >&2
   }
   for wl in ${BENCH_FUGUE_WORKLOADS:-group chord chain many}; do

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +101,33 @@ type reply struct {
 
 // do sends a request and decodes the JSON answer; a status other than
 // want is a *StatusError.
+//
+// A 503 with Retry-After (the server's engines are rebalancing, or the
+// engine that owns the workflow cannot be reached now; nothing was done) is
+// asked again after that many seconds, until ctx is done.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, want int) (reply, error) {
+	for {
+		r, after, err := c.do1(ctx, method, path, query, body, want)
+		if after < 0 {
+			return r, err
+		}
+		t := time.NewTimer(after)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return r, err // the 503's error: what the server said
+		case <-t.C:
+		}
+	}
+}
+
+// maxRetryAfter bounds a server's Retry-After.
+const maxRetryAfter = 10 * time.Second
+
+// do1 makes one request. after is how long to wait before asking again
+// (a 503 with Retry-After), or negative.
+func (c *Client) do1(ctx context.Context, method, path string, query url.Values, body []byte, want int) (_ reply, after time.Duration, _ error) {
+	after = -1
 	u := c.base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -111,7 +138,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return reply{}, fmt.Errorf("client: %w", err)
+		return reply{}, after, fmt.Errorf("client: %w", err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -122,21 +149,24 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
-		return reply{}, fmt.Errorf("client: %w", err)
+		return reply{}, after, fmt.Errorf("client: %w", err)
 	}
 	defer res.Body.Close()
 	data, err := io.ReadAll(res.Body)
 	if err != nil {
-		return reply{}, fmt.Errorf("client: %s %s: reading the answer: %w", method, path, err)
+		return reply{}, after, fmt.Errorf("client: %s %s: reading the answer: %w", method, path, err)
 	}
 	if res.StatusCode != want {
-		return reply{}, statusError(res.StatusCode, data)
+		if secs, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && secs >= 0 && res.StatusCode == http.StatusServiceUnavailable {
+			after = min(time.Duration(secs)*time.Second, maxRetryAfter)
+		}
+		return reply{}, after, statusError(res.StatusCode, data)
 	}
 	v, err := value.DecodeJSON(data)
 	if err != nil {
-		return reply{}, fmt.Errorf("client: %s %s: the answer is not JSON: %w", method, path, err)
+		return reply{}, after, fmt.Errorf("client: %s %s: the answer is not JSON: %w", method, path, err)
 	}
-	return reply{body: v, ready: res.Header.Get("Fugue-Ready") == "true"}, nil
+	return reply{body: v, ready: res.Header.Get("Fugue-Ready") == "true"}, after, nil
 }
 
 // statusError words an unexpected answer: its {"error": …} when it has

@@ -170,6 +170,47 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestRetryAfter: a 503 with Retry-After (engines rebalancing) is asked
+// again after it; a 503 without one is an error at once; a context that
+// ends while waiting returns the server's 503.
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch k := n.Add(1); {
+		case r.URL.Path == "/v1/workflows/plain":
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"error":"submit: kafka is down"}`)
+		case r.URL.Path == "/v1/workflows/never":
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"error":"partition 3: no engine owns it"}`)
+		case k < 3:
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"error":"partition 3: no engine owns it (the group is rebalancing)"}`)
+		default:
+			_, _ = io.WriteString(w, `{"id":"x","state":"SUCCESS","result":3,"error":null,"tasks":[]}`)
+		}
+	}))
+	defer srv.Close()
+	c := client.New(srv.URL)
+	w, err := c.Workflow(ctx(t), "x", 0)
+	if err != nil || w.State != "SUCCESS" || n.Load() != 3 {
+		t.Fatalf("after two 503s with Retry-After: %+v %v, %d requests", w, err, n.Load())
+	}
+	n.Store(0)
+	var se *client.StatusError
+	if _, err := c.Workflow(ctx(t), "plain", 0); !errors.As(err, &se) || se.Code != 503 || n.Load() != 1 {
+		t.Errorf("a 503 without Retry-After: %v after %d requests, want the 503 at once", err, n.Load())
+	}
+	short, cancel := context.WithTimeout(ctx(t), 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.Workflow(short, "never", 0); !errors.As(err, &se) || se.Code != 503 || !strings.Contains(se.Message, "no engine owns it") {
+		t.Errorf("a context that ends while waiting: %v, want the server's 503", err)
+	}
+}
+
 // A server that does not long poll is not asked again at once.
 func TestPollBacksOff(t *testing.T) {
 	t.Parallel()

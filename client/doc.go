@@ -16,4 +16,10 @@
 //
 // Waiting uses the server's long poll (?wait): no request is repeated
 // while nothing changes.
+//
+// A 503 that carries Retry-After (with several engines: the group is
+// rebalancing, or the engine that owns the workflow cannot be reached; the
+// server did nothing) is asked again after it (at most 10 s each) until the
+// context ends; the error then is the server's 503, a *StatusError. Other
+// errors come back at once.
 package client

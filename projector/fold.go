@@ -62,21 +62,25 @@ func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.
 		}
 	case *events.TaskSucceeded:
 		if i, n := x.current(b.Attempt); n != nil {
+			x.ran()
 			x.succeeded(i, n, b)
 			x.putNode(i, n)
 		}
 	case *events.TaskFailed:
 		if i, n := x.current(b.Attempt); n != nil {
+			x.ran()
 			x.failed(i, n, b)
 			x.putNode(i, n)
 		}
 	case *events.TaskRetrying:
 		if i, n := x.current(b.Attempt); n != nil {
+			x.ran()
 			x.retrying(i, n, b)
 			x.putNode(i, n)
 		}
 	case *events.TaskProgress:
 		if i, n := x.current(b.Attempt); n != nil {
+			x.ran()
 			x.progress(i, n, b)
 			x.putNode(i, n)
 		}
@@ -201,6 +205,16 @@ func (x *folding) started(_ int32, n *Node) {
 		return // a late duplicate must not undo a custom state
 	}
 	n.Status = Started
+	if x.w.Status == Pending {
+		x.w.Status = Started
+		x.dirty = true
+	}
+}
+
+// ran notes that a task of the workflow ran: a worker reports a short
+// task's outcome without a TaskStarted (worker.Config.StartedAfter), and
+// the workflow is STARTED all the same.
+func (x *folding) ran() {
 	if x.w.Status == Pending {
 		x.w.Status = Started
 		x.dirty = true

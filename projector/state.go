@@ -121,7 +121,10 @@ type Node struct {
 // whatever the header size.
 type State interface {
 	// Workflow returns the workflow or nil when it is unknown. The Plan of
-	// a returned workflow is set.
+	// a returned workflow is set, except that a State that only folds
+	// (statestore.Txn) may leave out the Canvas and Plan of a Completed
+	// workflow: Fold reads nothing of it but the header. States read for
+	// views (MemState, statestore.Reader) always set them.
 	Workflow(id string) (*Workflow, error)
 	// PutWorkflow records a new or changed workflow.
 	PutWorkflow(w *Workflow) error

@@ -5,28 +5,43 @@
 #
 #   scripts/kafka.sh fetch            resolve the jars into .cache/kafka/<version>/libs
 #   scripts/kafka.sh up [--keep]      format a data dir, start the broker, wait until ready,
-#                                     print "export KAFKA_BROKERS=127.0.0.1:PORT" on stdout
+#                                     print "export KAFKA_BROKERS=127.0.0.1:PORT" on stdout,
+#                                     then the export lines of the TLS/SASL test listeners
 #                                     (--keep: reuse the existing data dir; format only if empty)
 #   scripts/kafka.sh down             stop it by its PID (TERM, then KILL after KAFKA_STOP_TIMEOUT)
 #   scripts/kafka.sh restart          down, then up --keep (same data: for broker-restart tests)
 #   scripts/kafka.sh status           exit 0 and print the address when running, exit 3 when not
 #   scripts/kafka.sh addr             print the bootstrap address (host:port) of the running broker
+#   scripts/kafka.sh env              print the export lines `up` printed, when running (exit 3 when not)
 #   scripts/kafka.sh logs [N]         print the last N (default 100) lines of the broker log
+#
+# Besides PLAINTEXT, the broker listens on four test listeners, each on a
+# free port (docs/KAFKA.md): SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256 and
+# SCRAM-SHA-512 for user "fugue" with a password made up at `up`), SSL,
+# SSL that requires a client certificate (mutual TLS), and SASL_SSL. `up`
+# makes a throwaway CA and server and client certificates in the run dir's
+# tls/. The exports: KAFKA_SASL_BROKERS, KAFKA_TLS_BROKERS,
+# KAFKA_MTLS_BROKERS, KAFKA_SASL_TLS_BROKERS, KAFKA_SASL_USER,
+# KAFKA_SASL_PASSWORD, KAFKA_TLS_CA, KAFKA_TLS_CLIENT_CERT, KAFKA_TLS_CLIENT_KEY.
 #
 # Environment (defaults in brackets):
 #   KAFKA_VERSION          [4.4.0]  org.apache.kafka:kafka_2.13 version
 #   KAFKA_PORT             [19092]  PLAINTEXT port; 0 picks a free port
 #   KAFKA_CONTROLLER_PORT  [19093]  CONTROLLER port; 0 picks a free port
-#   KAFKA_DATA             [.cache/kafka/run]  run dir: data/, server.properties, kafka.log, kafka.pid
+#   KAFKA_SASL_PORT, KAFKA_TLS_PORT, KAFKA_MTLS_PORT, KAFKA_SASL_TLS_PORT
+#                          [0]      ports of the test listeners; 0 picks a free port
+#   KAFKA_DATA             [.cache/kafka/run]  run dir: data/, server.properties, kafka.log, kafka.pid,
+#                                     env, tls/, sasl-password
 #   KAFKA_PARTITIONS       [1]      num.partitions for topics created without a count
 #   KAFKA_HEAP_OPTS        [-Xms256m -Xmx768m]
-#   KAFKA_START_TIMEOUT    [90]     seconds to wait for "Kafka Server started" and the port
+#   KAFKA_START_TIMEOUT    [90]     seconds to wait for "Kafka Server started" and the ports
 #   KAFKA_STOP_TIMEOUT     [30]     seconds to wait after TERM before KILL
 #   KAFKA_M2_REPO          [Maven's default, ~/.m2/repository]  local Maven repository for fetch
 #
-# Everything but the address line goes to stderr, so
+# Everything but the export lines goes to stderr, so
 #   eval "$(scripts/kafka.sh up)"
-# exports KAFKA_BROKERS into the calling shell.
+# exports KAFKA_BROKERS and the test listeners' variables into the calling
+# shell. KAFKA_BROKERS stays alone on the first line, for callers that read it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +53,10 @@ POM=$ROOT/scripts/kafka/pom.xml
 RUN=${KAFKA_DATA:-$CACHE/run}
 PIDFILE=$RUN/kafka.pid
 ADDRFILE=$RUN/address
+ENVFILE=$RUN/env
+TLS=$RUN/tls
+PWFILE=$RUN/sasl-password
+SASL_USER=fugue
 LOG=$RUN/kafka.log
 HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
 
@@ -101,8 +120,21 @@ require_java() {
 # port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# free_ports N prints N distinct free ports, one a line (all bound at once,
+# so no two are the same).
+free_ports() {
+  python3 -c '
+import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+for s in ss: print(s.getsockname()[1])
+' "$1"
+}
+
+# listener_port NAME: the port of listener NAME in the run dir's
+# server.properties (empty when it has none).
+listener_port() {
+  sed -n 's/^listeners=//p' "$RUN/server.properties" | tr ',' '\n' | sed -n "s#^$1://127.0.0.1:##p"
 }
 
 # alive PID: the process exists and is not a zombie.
@@ -126,6 +158,12 @@ running_pid() {
   echo "$pid"
 }
 
+# all_open PORT...: every port accepts TCP connections.
+all_open() {
+  local p
+  for p in "$@"; do port_open "$p" || return 1; done
+}
+
 # started_since LINE: the log says "Kafka Server started" at or after LINE.
 started_since() {
   awk -v from="$1" 'NR >= from && /Kafka Server started/ { found = 1 } END { exit !found }' "$LOG"
@@ -138,19 +176,96 @@ set_java() {
     "-Dlog4j2.configurationFile=$RUN/log4j2.properties" -cp "$LIBS/*")
 }
 
+# make_tls writes a throwaway CA, and a server certificate for 127.0.0.1
+# and a client certificate that it signed, into $TLS; EC P-256, valid 30
+# days:
+#   ca.pem                       the CA (the broker's truststore, the clients' --kafka-ca)
+#   server-keystore.pem          the server's key and certificate (a PEM keystore)
+#   client.pem, client-key.pem   the client's certificate and key (mutual TLS)
+make_tls() {
+  command -v openssl >/dev/null || die "openssl not found (apt-get install openssl)"
+  rm -rf "$TLS"
+  mkdir -m 700 "$TLS"
+  cat >"$TLS/openssl.cnf" <<'EOF'
+# Written by scripts/kafka.sh: the extensions of the test certificates.
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[server]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, DNS:localhost
+[client]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+EOF
+  # cert NAME SUBJECT [SIGNER ARGS]: a new key (unencrypted PKCS#8, which
+  # Kafka's PEM keystore and Go both read) and its certificate, with the
+  # extensions of section NAME.
+  cert() {
+    local name=$1 subj=$2 out
+    shift 2
+    out=$(openssl req -x509 -config "$TLS/openssl.cnf" -extensions "$name" -subj "$subj" -days 30 \
+      -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc \
+      -keyout "$TLS/$name-key.pem" -out "$TLS/$name.pem" "$@" 2>&1) ||
+      die "openssl could not make the $name certificate: $out"
+  }
+  cert ca "/CN=fugue test CA"
+  cert server "/CN=127.0.0.1" -CA "$TLS/ca.pem" -CAkey "$TLS/ca-key.pem"
+  cert client "/CN=fugue-client" -CA "$TLS/ca.pem" -CAkey "$TLS/ca-key.pem"
+  cat "$TLS/server-key.pem" "$TLS/server.pem" >"$TLS/server-keystore.pem"
+  rm -f "$TLS/server-key.pem" "$TLS/server.pem"
+}
+
+# write_config PORT CONTROLLER_PORT SASL_PORT TLS_PORT MTLS_PORT SASL_TLS_PORT PASSWORD
 write_config() {
-  local port=$1 cport=$2
+  local port=$1 cport=$2 sport=$3 tport=$4 mport=$5 xport=$6 password=$7
+  local plain scram
+  plain="org.apache.kafka.common.security.plain.PlainLoginModule required user_$SASL_USER=\"$password\";"
+  scram="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+  # It holds the test password: readable by its owner only.
+  : >"$RUN/server.properties"
+  chmod 600 "$RUN/server.properties"
   cat >"$RUN/server.properties" <<EOF
 # Written by scripts/kafka.sh: one node that is both broker and controller.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,MTLS://127.0.0.1:$mport,SASL_SSL://127.0.0.1:$xport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$sport,SSL://127.0.0.1:$tport,MTLS://127.0.0.1:$mport,SASL_SSL://127.0.0.1:$xport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,MTLS:SSL,SASL_SSL:SASL_SSL
 log.dirs=$RUN/data
+
+# Test listeners for clients with TLS or SASL (docs/KAFKA.md); broker and
+# controller talk PLAINTEXT among themselves. A client is told the
+# addresses of the listener it came in on. PLAIN checks the user of its
+# JAAS line; SCRAM the credentials that format wrote (--add-scram). No
+# authorizer: whoever authenticates may do anything.
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$plain
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=$scram
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$scram
+listener.name.sasl_ssl.plain.sasl.jaas.config=$plain
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$scram
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=$scram
+# TLS (SSL, MTLS, SASL_SSL) from the PEM files of make_tls; the key is not
+# encrypted, so there is no ssl.key.password. MTLS requires a client
+# certificate signed by the CA; SSL and SASL_SSL ask for none.
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS/server-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS/ca.pem
+listener.name.mtls.ssl.client.auth=required
 
 # Topics are created explicitly (kadm / engine setup), never by a stray
 # produce or metadata request: a typo must fail, not make a 1-partition topic.
@@ -172,6 +287,13 @@ share.coordinator.state.topic.min.isr=1
 
 # Tests join groups one after another; don't wait 3s for more members.
 group.initial.rebalance.delay.ms=0
+
+# Transactions v2 (Kafka 4) add a partition to a transaction with its first
+# produce. When the producer's previous transaction is still writing its
+# markers, the broker answers that produce only after this backoff (default
+# 20 ms): most of a chain hop for an engine that commits one transaction
+# per batch. See docs/KAFKA.md.
+add.partitions.to.txn.retry.backoff.ms=${KAFKA_TXN_RETRY_BACKOFF_MS:-1}
 EOF
   cat >"$RUN/log4j2.properties" <<'EOF'
 # Written by scripts/kafka.sh: console only, WARN, plus the startup line.
@@ -205,21 +327,29 @@ cmd_up() {
   require_java
 
   local port=${KAFKA_PORT:-19092} cport=${KAFKA_CONTROLLER_PORT:-19093}
+  local sport=${KAFKA_SASL_PORT:-0} tport=${KAFKA_TLS_PORT:-0} mport=${KAFKA_MTLS_PORT:-0} xport=${KAFKA_SASL_TLS_PORT:-0}
   if $keep && [[ -f $RUN/server.properties ]]; then
     # The kept data belongs to the listeners it was formatted with.
-    port=$(sed -n 's#^advertised.listeners=PLAINTEXT://127.0.0.1:##p' "$RUN/server.properties")
-    cport=$(sed -n 's#^controller.quorum.bootstrap.servers=127.0.0.1:##p' "$RUN/server.properties")
+    port=$(listener_port PLAINTEXT)
+    cport=$(listener_port CONTROLLER)
+    sport=$(listener_port SASL_PLAINTEXT) tport=$(listener_port SSL)
+    mport=$(listener_port MTLS) xport=$(listener_port SASL_SSL)
+    if [[ -f $RUN/data/meta.properties && ! -s $PWFILE ]]; then
+      die "the data in ${RUN/#"$ROOT"\//}/data has no SCRAM user (formatted before the TLS/SASL test listeners); run 'kafka.sh up' without --keep"
+    fi
   fi
-  [[ $port == 0 ]] && port=$(free_port)
-  if [[ $cport == 0 ]]; then
-    # Nothing holds the first pick, so the second can be the same port.
-    cport=$(free_port)
-    while [[ $cport == "$port" ]]; do cport=$(free_port); done
-  fi
+  # Every 0 (or listener the kept config lacks) becomes a free port.
+  local ports=("$port" "$cport" "$sport" "$tport" "$mport" "$xport") free i j=0
+  mapfile -t free < <(free_ports "${#ports[@]}")
+  for i in "${!ports[@]}"; do
+    [[ ${ports[i]:-0} == 0 ]] && ports[i]=${free[j++]}
+  done
+  port=${ports[0]} cport=${ports[1]} sport=${ports[2]} tport=${ports[3]} mport=${ports[4]} xport=${ports[5]}
   [[ $port != "$cport" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT are both $port"
+  [[ -z $(printf '%s\n' "${ports[@]}" | sort | uniq -d) ]] || die "two listeners on one port: ${ports[*]}"
   local p
-  for p in "$port" "$cport"; do
-    port_open "$p" && die "127.0.0.1:$p is already in use (set KAFKA_PORT / KAFKA_CONTROLLER_PORT, or 0 for a free one)"
+  for p in "${ports[@]}"; do
+    port_open "$p" && die "127.0.0.1:$p is already in use (set KAFKA_PORT / KAFKA_CONTROLLER_PORT / KAFKA_*_PORT, or 0 for a free one)"
   done
 
   mkdir -p "$RUN"
@@ -227,14 +357,27 @@ cmd_up() {
     rm -rf "$RUN/data"
     : >"$LOG"
   fi
-  write_config "$port" "$cport"
+  # The test user's password and certificates: new with new data, else kept.
+  local password
+  if $keep && [[ -s $PWFILE ]]; then
+    password=$(<"$PWFILE")
+  else
+    password=$(openssl rand -hex 16)
+    (umask 077 && echo "$password" >"$PWFILE")
+  fi
+  if ! $keep || [[ ! -s $TLS/ca.pem || ! -s $TLS/server-keystore.pem || ! -s $TLS/client.pem || ! -s $TLS/client-key.pem ]]; then
+    make_tls
+  fi
+  write_config "$port" "$cport" "$sport" "$tport" "$mport" "$xport" "$password"
   set_java
   if [[ ! -f $RUN/data/meta.properties ]]; then
     local id
     id=$("${JAVA[@]}" kafka.tools.StorageTool random-uuid 2>>"$LOG") || true
     [[ $id =~ ^[A-Za-z0-9_-]{22}$ ]] || { echo "$id" >>"$LOG"; tail -n 20 "$LOG" >&2; die "StorageTool random-uuid failed; log: $LOG"; }
-    "${JAVA[@]}" kafka.tools.StorageTool format -t "$id" -c "$RUN/server.properties" \
-      --standalone >>"$LOG" 2>&1 || { tail -n 40 "$LOG" >&2; die "StorageTool format failed"; }
+    "${JAVA[@]}" kafka.tools.StorageTool format -t "$id" -c "$RUN/server.properties" --standalone \
+      --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$password]" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$password]" \
+      >>"$LOG" 2>&1 || { tail -n 40 "$LOG" >&2; die "StorageTool format failed"; }
     say "formatted ${RUN/#"$ROOT"\//}/data (cluster id $id)"
   else
     say "keeping ${RUN/#"$ROOT"\//}/data"
@@ -248,10 +391,18 @@ cmd_up() {
   pid=$!
   echo "$pid" >"$PIDFILE"
   echo "127.0.0.1:$port" >"$ADDRFILE"
+  # The export lines, kept for `kafka.sh env`; they hold the password.
+  (umask 077 && {
+    echo "export KAFKA_BROKERS=127.0.0.1:$port"
+    echo "export KAFKA_SASL_BROKERS=127.0.0.1:$sport KAFKA_SASL_USER=$SASL_USER KAFKA_SASL_PASSWORD=$password"
+    echo "export KAFKA_TLS_BROKERS=127.0.0.1:$tport KAFKA_MTLS_BROKERS=127.0.0.1:$mport KAFKA_SASL_TLS_BROKERS=127.0.0.1:$xport"
+    printf 'export KAFKA_TLS_CA=%q KAFKA_TLS_CLIENT_CERT=%q KAFKA_TLS_CLIENT_KEY=%q\n' \
+      "$TLS/ca.pem" "$TLS/client.pem" "$TLS/client-key.pem"
+  } >"$ENVFILE")
 
   local timeout=${KAFKA_START_TIMEOUT:-90}
   # (no `tail | grep -q`: under pipefail, grep's early exit fails the pipe)
-  until started_since "$start_line" && port_open "$port"; do
+  until started_since "$start_line" && all_open "${ports[@]}"; do
     if ! alive "$pid"; then
       tail -n 60 "$LOG" >&2
       rm -f "$PIDFILE"
@@ -265,7 +416,8 @@ cmd_up() {
     sleep 0.2
   done
   say "Kafka $VERSION up on 127.0.0.1:$port (pid $pid, ready in $((SECONDS - t0))s, log ${LOG/#"$ROOT"\//})"
-  echo "export KAFKA_BROKERS=127.0.0.1:$port"
+  say "test listeners: SASL_PLAINTEXT $sport, SSL $tport, MTLS $mport, SASL_SSL $xport (user $SASL_USER; see 'kafka.sh env')"
+  cat "$ENVFILE"
 }
 
 cmd_down() {
@@ -306,6 +458,21 @@ cmd_addr() {
   cat "$ADDRFILE"
 }
 
+# cmd_env prints the export lines `up` printed, for a caller that finds the
+# broker running (scripts/with-kafka.sh). A broker started by an older
+# kafka.sh has no env file: then only KAFKA_BROKERS.
+cmd_env() {
+  if ! running_pid >/dev/null; then
+    say "not running"
+    return 3
+  fi
+  if [[ -f $ENVFILE ]]; then
+    cat "$ENVFILE"
+  else
+    echo "export KAFKA_BROKERS=$(<"$ADDRFILE")"
+  fi
+}
+
 case "${1:-}" in
   fetch) cmd_fetch ;;
   up) shift; cmd_up "$@" ;;
@@ -313,6 +480,7 @@ case "${1:-}" in
   restart) cmd_down; cmd_up --keep ;;
   status) cmd_status ;;
   addr) cmd_addr ;;
+  env) cmd_env ;;
   logs) tail -n "${2:-100}" "$LOG" ;;
-  *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,44p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

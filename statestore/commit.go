@@ -36,8 +36,14 @@ func (t *Txn) Commit() error {
 		return fmt.Errorf("statestore: commit: %w", err)
 	}
 	// New plans are committed now: keep them for the next transactions.
+	// A completed workflow folds nothing more: its plan goes, so that
+	// the memory of a large canvas is given back when it is done (a
+	// reader compiles it again for a view).
 	for _, e := range st.dirtyW {
-		if e.fresh && e.w.Plan != nil {
+		switch {
+		case e.w.Completed:
+			t.s.plans.remove(e.id)
+		case e.fresh && e.w.Plan != nil:
 			t.s.plans.add(e.id, compiled{canvas: e.w.Canvas, plan: e.w.Plan})
 		}
 	}

@@ -84,6 +84,16 @@ func (p *planCache) add(id string, c compiled) compiled {
 	return c
 }
 
+// remove drops the plan of workflow id, if cached.
+func (p *planCache) remove(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.items[id]; e != nil {
+		p.unlink(e)
+		delete(p.items, id)
+	}
+}
+
 // len returns the number of cached plans.
 func (p *planCache) len() int {
 	p.mu.Lock()

@@ -47,7 +47,7 @@ func (r *Reader) Close() error {
 
 // Workflow implements projector.State.
 func (r *Reader) Workflow(id string) (*projector.Workflow, error) {
-	w, _, err := r.s.loadWorkflow(r.src, id, nil)
+	w, _, err := r.s.loadWorkflow(r.src, id, nil, true)
 	return w, err
 }
 

@@ -140,8 +140,11 @@ func get(src source, key []byte, fn func(v []byte) error) (bool, error) {
 }
 
 // loadWorkflow reads workflow id from src with its canvas and plan; nil
-// when it is unknown. buf is scratch space for keys.
-func (s *Store) loadWorkflow(src source, id string, buf []byte) (*projector.Workflow, []byte, error) {
+// when it is unknown. A completed workflow comes without them unless
+// views is set: nothing more is folded into it, and compiling a large
+// canvas again for each late duplicate event would cost O(canvas) each.
+// buf is scratch space for keys.
+func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*projector.Workflow, []byte, error) {
 	var w *projector.Workflow
 	buf = appendWorkflowKey(buf[:0], id)
 	found, err := get(src, buf, func(v []byte) (err error) {
@@ -150,6 +153,9 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte) (*projector.Work
 	})
 	if err != nil || !found {
 		return nil, buf, wrap(id, err)
+	}
+	if w.Completed && !views {
+		return w, buf, nil
 	}
 	if w.Rejected == "" {
 		if c, ok := s.plans.get(id); ok {
@@ -176,7 +182,9 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte) (*projector.Work
 	if c.plan, err = compile(id, c.canvas, s.cfg.limits); err != nil {
 		return nil, buf, err
 	}
-	c = s.plans.add(id, c)
+	if !w.Completed { // a completed one is only read, for views
+		c = s.plans.add(id, c)
+	}
 	w.Canvas, w.Plan = c.canvas, c.plan
 	return w, buf, nil
 }

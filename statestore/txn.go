@@ -168,7 +168,9 @@ func (st *txnState) newNode(ref nodeRef) *nodeEntry {
 }
 
 // Workflow implements projector.State: the workflow with its canvas and
-// plan (compiled from the canvas unless cached), or nil when unknown.
+// plan (compiled from the canvas unless cached), or nil when unknown. A
+// completed workflow has neither (see projector.State): a transaction
+// folds, and nothing is folded into a completed workflow.
 func (t *Txn) Workflow(id string) (*projector.Workflow, error) {
 	st := t.st
 	if st == nil {
@@ -177,7 +179,7 @@ func (t *Txn) Workflow(id string) (*projector.Workflow, error) {
 	if e := st.wfs[id]; e != nil {
 		return e.w, nil
 	}
-	w, buf, err := t.s.loadWorkflow(&st.rd, id, st.buf)
+	w, buf, err := t.s.loadWorkflow(&st.rd, id, st.buf, false)
 	st.buf = buf
 	if err != nil {
 		return nil, err

@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 )
 
@@ -95,9 +95,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			return nil
 		}
 		// Kafka may be down or restarting: keep trying, unless Kafka
-		// said no in a way that retrying cannot change.
-		var ke *kerr.Error
-		if errors.As(err, &ke) && !ke.Retriable {
+		// said no in a way that retrying cannot change, or its
+		// certificate is not one we trust.
+		if kafkaopt.Permanent(err) {
 			return err
 		}
 		w.log.Warn("worker: cannot start yet; retrying", "err", err)
@@ -137,7 +137,9 @@ func (w *Worker) tasksTopics() []string {
 // start makes sure the topics exist, finds the end of the control topic
 // and makes the session's clients.
 func (w *Worker) start(ctx context.Context) (*session, error) {
-	adm, err := kgo.NewClient(w.clientOpts()...)
+	// A topic created a moment ago may be missing from the first
+	// metadata; kgo waits MetadataMinAge (5s) before asking again.
+	adm, err := kgo.NewClient(w.clientOpts(kgo.MetadataMinAge(100 * time.Millisecond))...)
 	if err != nil {
 		return nil, fmt.Errorf("worker: kafka client: %w", err)
 	}

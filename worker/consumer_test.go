@@ -293,21 +293,28 @@ func TestWatermarkAndRedelivery(t *testing.T) {
 	})
 }
 
+// gateRegistry is the demo tasks plus test.gate, which returns "released"
+// once release is closed (or fails when its context ends).
+func gateRegistry(release <-chan struct{}) *worker.Registry {
+	reg := demoRegistry()
+	reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
+		select {
+		case <-release:
+			return "released", nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	})
+	return reg
+}
+
 // TestStopDrains stops a worker while a task runs: Run waits for it,
 // reports it and commits it.
 func TestStopDrains(t *testing.T) {
 	t.Parallel()
 	forEachBroker(t, 1, func(t *testing.T, e *env) {
 		release := make(chan struct{})
-		reg := demoRegistry()
-		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
-			select {
-			case <-release:
-				return "released", nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		})
+		reg := gateRegistry(release)
 		logs := newLogWatch(t.Output(), "worker: stopping")
 		r := e.run(reg, e.config(func(c *worker.Config) {
 			c.DrainTimeout = waitTimeout
@@ -328,6 +335,43 @@ func TestStopDrains(t *testing.T) {
 		evs := events_.waitIDs("g:succeeded:0")
 		if got := byID(evs)["g:succeeded:0"].Body.(*events.TaskSucceeded).Result; got != "released" {
 			t.Errorf("result %v", got)
+		}
+	})
+}
+
+// TestStartedAfter checks that a task that ends within StartedAfter is
+// reported without a TaskStarted, and that one still running after it is
+// reported STARTED while it runs (the gate opens only once the test has
+// read its TaskStarted from the events topic), before its outcome.
+func TestStartedAfter(t *testing.T) {
+	t.Parallel()
+	forEachBroker(t, 1, func(t *testing.T, e *env) {
+		release := make(chan struct{})
+		reg := gateRegistry(release)
+		events_ := e.reader(e.names.Events())
+
+		// A fast task, with a delay no run of it can reach. The stop
+		// drains, so that the task is committed (its event can be read
+		// before its producer has the acknowledgement) and the second
+		// worker does not run it again.
+		r := e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter, c.DrainTimeout = time.Hour, waitTimeout }))
+		e.dispatch(0, "wf", "fast", call("tasks.add", int64(1), int64(2)))
+		events_.waitIDs("fast:succeeded:0")
+		if err := r.stop(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+
+		// A task that runs until its TaskStarted is on the log.
+		e.run(reg, e.config(func(c *worker.Config) { c.StartedAfter = time.Millisecond }))
+		e.dispatch(0, "wf", "slow", call("test.gate"))
+		events_.waitIDs("slow:started:0")
+		close(release)
+		evs := events_.waitIDs("slow:succeeded:0")
+		if got, want := ofTask(evs, "fast"), []string{"fast:succeeded:0"}; !slices.Equal(got, want) {
+			t.Errorf("fast task: events %q, want %q", got, want)
+		}
+		if got, want := ofTask(evs, "slow"), []string{"slow:started:0", "slow:succeeded:0"}; !slices.Equal(got, want) {
+			t.Errorf("slow task: events %q, want %q", got, want)
 		}
 	})
 }
@@ -367,15 +411,7 @@ func TestRebalance(t *testing.T) {
 	t.Parallel()
 	forEachBroker(t, 2, func(t *testing.T, e *env) {
 		release := make(chan struct{})
-		reg := demoRegistry()
-		reg.Register("test.gate", func(ctx context.Context, _ *worker.Request) (any, error) {
-			select {
-			case <-release:
-				return "released", nil
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		})
+		reg := gateRegistry(release)
 		logsA := newLogWatch(t.Output(), "worker: partitions revoked")
 		e.run(reg, e.config(func(c *worker.Config) {
 			c.Hostname, c.DrainTimeout, c.Logger = "A", waitTimeout, slog.New(logsA)

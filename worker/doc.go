@@ -84,9 +84,11 @@
 //     task id. Workers read the tasks topics of their queues in one
 //     consumer group (Config.Group), read_committed.
 //   - For each message the worker reports on <prefix>events, keyed by
-//     workflow id, with deterministic ids (package events): TaskStarted,
-//     a TaskProgress per UpdateState (Seq 1, 2, ...), then one of
-//     TaskSucceeded, TaskFailed or TaskRetrying. The producer is
+//     workflow id, with deterministic ids (package events): TaskStarted
+//     once the attempt has run Config.StartedAfter (10ms; a shorter one
+//     has none, as in Celery without task_track_started), a TaskProgress
+//     per UpdateState (Seq 1, 2, ...), then one of TaskSucceeded,
+//     TaskFailed or TaskRetrying. The producer is
 //     "worker/<hostname>-<pid>".
 //   - A message past its Expires is not run: the worker reports
 //     TaskRevoked{Reason: "expired"} instead.
@@ -101,7 +103,10 @@
 //     Config.RevokedMemory revoked ids and drops their later messages
 //     without reporting anything.
 //   - Acks late: a message's offset is committed only once its events are
-//     acknowledged by Kafka (acks=all, idempotent). With Concurrency
+//     acknowledged by Kafka (acks=all, idempotent). A slot does not wait
+//     for that acknowledgement: it takes the next message, so that the
+//     events of many tasks share a produce request; commits come at most
+//     every 50ms (and on revoke and stop). With Concurrency
 //     tasks in flight, a partition commits only the watermark below which
 //     every message is done. When a rebalance takes partitions away, the
 //     worker stops starting their messages, waits up to

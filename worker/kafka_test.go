@@ -102,6 +102,7 @@ func (e *env) config(mod func(*worker.Config)) worker.Config {
 		Partitions:   e.partitions,
 		Concurrency:  4,
 		DrainTimeout: -1,
+		StartedAfter: -1, // every TaskStarted at once; TestStartedAfter tests the delay
 		Hostname:     "testhost",
 		Logger:       slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}

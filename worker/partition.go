@@ -11,10 +11,15 @@ import (
 )
 
 // commitTimeout bounds one offset commit; commitEvery is how often the
-// committer retries one that failed or was left over.
+// committer retries one that failed or was left over; commitGap is the
+// least time between two commits asked for (kickCommit), so that a worker
+// running thousands of tasks a second commits a few times a second, not
+// once a task. A commit only bounds what runs again after a crash
+// (acks-late); revokes and stops commit at once.
 const (
 	commitTimeout = 10 * time.Second
 	commitEvery   = time.Second
+	commitGap     = 50 * time.Millisecond
 )
 
 type topicPartition struct {
@@ -183,19 +188,27 @@ func (s *session) commit(ps []*partition, live bool) {
 	})
 }
 
-// committer commits what finished, when asked (kickCommit) and every
-// commitEvery, until ctx is done.
+// committer commits what finished, when asked (kickCommit, at most once
+// a commitGap) and every commitEvery, until ctx is done.
 func (s *session) committer(ctx context.Context) {
 	t := time.NewTicker(commitEvery)
 	defer t.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.commitCh:
+			select { // kicks that come sooner wait for the gap
+			case <-ctx.Done():
+				return
+			case <-gap.C:
+			}
 		case <-t.C:
 		}
 		s.commit(s.owned(), true)
+		gap.Reset(commitGap)
 	}
 }
 

@@ -29,6 +29,45 @@ type report struct {
 	mu  sync.Mutex
 	seq int32 // the last progress Seq sent
 	err error // the first failure of a record that must land
+
+	// The TaskStarted of the attempt: sent by timer (see start) unless
+	// the attempt ended first. Sent under startMu, so that it can only
+	// precede the outcome on the log.
+	startMu    sync.Mutex
+	startTimer *time.Timer
+	ended      bool
+}
+
+// start reports the attempt started after delay (at once when 0), unless
+// it ends before that (stop, finish).
+func (r *report) start(delay time.Duration) {
+	if delay <= 0 {
+		r.sendStarted()
+		return
+	}
+	r.startMu.Lock()
+	r.startTimer = time.AfterFunc(delay, r.sendStarted)
+	r.startMu.Unlock()
+}
+
+func (r *report) sendStarted() {
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	if r.ended {
+		return
+	}
+	r.ended = true // sent once
+	r.produce(events.StartedID(r.msg.Task, r.attempt), &events.TaskStarted{Attempt: r.attempt, Worker: r.s.w.ident}, nil)
+}
+
+// stop ends the attempt's start: a TaskStarted not sent yet never is.
+func (r *report) stop() {
+	r.startMu.Lock()
+	defer r.startMu.Unlock()
+	r.ended = true
+	if r.startTimer != nil {
+		r.startTimer.Stop()
+	}
 }
 
 // record encodes an event about the message's task.
@@ -107,27 +146,34 @@ func (r *report) Report(state string, meta any) error {
 	return nil
 }
 
-// finish sends the event of an outcome and waits for everything sent to
-// be acknowledged; it returns the state the message ended in. An outcome
-// Kafka refuses as too large (or that does not encode) is reported as a
-// TaskFailed with EncodeError instead.
-func (r *report) finish(out Outcome) (string, error) {
+// finish sends the event of an outcome and, once everything sent is
+// acknowledged, calls done with the state the message ended in (in
+// another goroutine; finish does not wait). An outcome Kafka refuses as
+// too large (or that does not encode) is reported as a TaskFailed with
+// EncodeError instead.
+func (r *report) finish(out Outcome, done func(state string, err error)) {
+	r.stop()
 	id, body, state := outcomeEvent(r.msg.Task, r.attempt, out)
 	var outErr error
 	r.produce(id, body, func(err error) { outErr = err })
-	if err := r.wait(); err != nil {
-		return state, err
-	}
-	if outErr == nil {
-		return state, nil
-	}
-	if !errors.Is(outErr, kerr.MessageTooLarge) && !errors.Is(outErr, errEncode) {
-		return state, outErr
-	}
-	r.s.log.Warn("worker: outcome replaced by a failure", "task", r.msg.Task, "err", outErr)
-	f := &events.TaskFailed{Attempt: r.attempt, Error: events.Failure{Type: "EncodeError", Message: "outcome not reportable: " + outErr.Error()}}
-	r.produce(events.FailedID(r.msg.Task, r.attempt), f, nil)
-	return stateFailed, r.wait()
+	go func() {
+		if err := r.wait(); err != nil {
+			done(state, err)
+			return
+		}
+		if outErr == nil {
+			done(state, nil)
+			return
+		}
+		if !errors.Is(outErr, kerr.MessageTooLarge) && !errors.Is(outErr, errEncode) {
+			done(state, outErr)
+			return
+		}
+		r.s.log.Warn("worker: outcome replaced by a failure", "task", r.msg.Task, "err", outErr)
+		f := &events.TaskFailed{Attempt: r.attempt, Error: events.Failure{Type: "EncodeError", Message: "outcome not reportable: " + outErr.Error()}}
+		r.produce(events.FailedID(r.msg.Task, r.attempt), f, nil)
+		done(stateFailed, r.wait())
+	}()
 }
 
 // errEncode marks an event that does not encode.

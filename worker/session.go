@@ -236,22 +236,26 @@ func (s *session) accept(rec *kgo.Record) *job {
 	return &job{rec: rec, ev: ev, d: d, p: p}
 }
 
-// handle runs a job, unless its partition is gone, and marks its record
-// finished when it is done with for good.
+// handle runs a job, unless its partition is gone. Its record ends (see
+// partition.end) once it is done with: dropped, or its events
+// acknowledged. The executor does not wait for the acknowledgement: it
+// takes the next task while Kafka writes the last one's outcome, so that
+// the records of many tasks share a produce request.
 func (s *session) handle(j *job) {
 	if !j.p.begin() {
 		return
 	}
-	finished := s.execute(j)
-	j.p.end(j.rec.Offset, finished)
-	if finished {
-		s.kickCommit()
-	}
+	s.execute(j, func(finished bool) {
+		j.p.end(j.rec.Offset, finished)
+		if finished {
+			s.kickCommit()
+		}
+	})
 }
 
-// execute runs one task message as harness.runNext does and reports
-// whether it is done with: dropped, or its events acknowledged.
-func (s *session) execute(j *job) bool {
+// execute runs one task message as harness.runNext does and calls end
+// once, with whether it is done with: dropped, or its events acknowledged.
+func (s *session) execute(j *job, end func(finished bool)) {
 	ev, d := j.ev, j.d
 	m := s.w.metrics
 	ctx, cancel := context.WithCancelCause(s.base)
@@ -262,52 +266,62 @@ func (s *session) execute(j *job) bool {
 		log.Info("worker: revoked task dropped")
 		m.outcome(d.Name, stateDropped)
 		m.revoked.Inc()
-		return true
+		end(true)
+		return
 	}
 	defer s.untrack(a, j.p)
 
 	if err := s.w.limits.wait(ctx, d.Name); err != nil {
 		if errors.Is(err, errAbandoned) {
-			return false
+			end(false)
+			return
 		}
 		log.Info("worker: task revoked while waiting for its rate limit; dropped")
 		m.outcome(d.Name, stateDropped)
-		return true
+		end(true)
+		return
 	}
 	rep := s.newReport(ev, d.Attempt)
 	if d.Expires != 0 && time.Now().UnixMicro() > d.Expires {
 		rep.produce(events.RevokedID(ev.Task, ReasonExpired), &events.TaskRevoked{Reason: ReasonExpired, Attempt: d.Attempt}, nil)
 		if err := rep.wait(); err != nil {
 			s.fatal(err)
-			return false
+			end(false)
+			return
 		}
 		log.Info("worker: task expired")
 		m.outcome(d.Name, stateExpired)
-		return true
+		end(true)
+		return
 	}
 	req, err := NewRequest(ev)
 	if err != nil { // cannot happen: accept checked the body
 		s.fatal(err)
-		return false
+		end(false)
+		return
 	}
-	rep.produce(events.StartedID(ev.Task, d.Attempt), &events.TaskStarted{Attempt: d.Attempt, Worker: s.w.ident}, nil)
+	rep.start(s.w.cfg.StartedAfter)
 	m.inFlight.Inc()
 	start := time.Now()
 	out := Execute(ctx, s.w.reg, req, rep)
 	m.inFlight.Dec()
 	m.duration.Observe(time.Since(start).Seconds())
 	if errors.Is(context.Cause(ctx), errAbandoned) {
+		rep.stop()
 		log.Info("worker: task abandoned; it will run again")
-		return false
+		end(false)
+		return
 	}
-	state, err := rep.finish(out)
-	if err != nil {
-		s.fatal(err)
-		return false
-	}
-	m.outcome(d.Name, state)
-	log.Debug("worker: task done", "outcome", out.String())
-	return true
+	rep.finish(out, func(state string, err error) {
+		if err != nil {
+			s.fatal(err)
+			end(false)
+			return
+		}
+		m.outcome(d.Name, state)
+		log.Debug("worker: task done", "outcome", out.String())
+		end(true)
+	})
 }
 
 // newReport returns the report of one task message.

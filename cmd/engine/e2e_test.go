@@ -68,13 +68,10 @@ func tail(s string, n int) string {
 	return s
 }
 
-func startE2E(t *testing.T) *e2e {
-	brokers := kafkatest.Brokers(t)
-	bin := buildBinaries(t)
-	prefix := kafkatest.Name(t, "e2e") + "."
-	b := strings.Join(brokers, ",")
-	eng := start(t, filepath.Join(bin, "engine"), "serve", "--brokers", b, "--http", "127.0.0.1:0",
-		"--data", t.TempDir(), "--prefix", prefix, "--log-level", "info")
+// startServing starts an `engine serve` command made by start and returns
+// the base URL it prints once ready ("fugue ready URL").
+func startServing(t *testing.T, eng *exec.Cmd) string {
+	t.Helper()
 	out, err := eng.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -91,12 +88,23 @@ func startE2E(t *testing.T) *e2e {
 			}
 		}
 	}()
-	var base string
 	select {
-	case base = <-ready:
+	case base := <-ready:
+		return base
 	case <-time.After(60 * time.Second):
 		t.Fatal("engine serve never printed 'fugue ready'")
 	}
+	return ""
+}
+
+func startE2E(t *testing.T) *e2e {
+	brokers := kafkatest.Brokers(t)
+	bin := buildBinaries(t)
+	prefix := kafkatest.Name(t, "e2e") + "."
+	b := strings.Join(brokers, ",")
+	eng := start(t, filepath.Join(bin, "engine"), "serve", "--brokers", b, "--http", "127.0.0.1:0",
+		"--data", t.TempDir(), "--prefix", prefix, "--log-level", "info")
+	base := startServing(t, eng)
 	for i := range 2 {
 		w := start(t, filepath.Join(bin, "worker"), "--brokers", b, "--prefix", prefix,
 			"--concurrency", "4", "--hostname", fmt.Sprintf("e2e-%d", i))

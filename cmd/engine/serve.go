@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -30,8 +31,10 @@ var errUsage = errors.New("usage")
 // serverFlags are the flags serve and dev share.
 type serverFlags struct {
 	brokers, http, data, prefix, token, logLevel, routes string
-	partitions                                           int
-	replication                                          int
+	// advertise is serve's --advertise (dev is one engine and has none).
+	advertise   string
+	partitions  int
+	replication int
 	// maxBytes bounds the request bodies the HTTP API accepts. The fold's
 	// own limits (depth, signatures) stay at their defaults, so that
 	// replay folds the log as the engine did.
@@ -82,6 +85,24 @@ func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prome
 	}, nil
 }
 
+// advertiseURL is the base URL the engine advertises to its group: flag
+// when set, else http:// and the address the API listens on, unless that
+// is every interface (no default then).
+func advertiseURL(flag string, addr net.Addr) (string, error) {
+	if flag != "" {
+		u, err := url.Parse(flag)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return "", fmt.Errorf("--advertise: %q is not a base URL such as http://10.0.0.7:8080", flag)
+		}
+		return strings.TrimRight(flag, "/"), nil
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return "", nil
+	}
+	return "http://" + tcp.String(), nil
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -98,13 +119,9 @@ func newRegistry() *prometheus.Registry {
 	return reg
 }
 
-// serveHTTP serves the API on addr until ctx is done, and calls ready once
+// serveHTTP serves the API on ln until ctx is done, and calls ready once
 // it accepts connections.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, ready func(net.Addr)) error {
 	// Requests (long polls included) end with ctx.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
 	errc := make(chan error, 1)
@@ -125,8 +142,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	fs.SetOutput(stderr)
 	var f serverFlags
 	f.register(fs, env, "fugue-data")
+	fs.StringVar(&f.advertise, "advertise", env("FUGUE_ADVERTISE"), "base URL at which the other engines reach this one's HTTP API, http://HOST:PORT\n"+
+		"(default http://ADDR of --http unless it listens on every interface; env FUGUE_ADVERTISE)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: engine serve --brokers HOST:PORT,... [--http ADDR] [--data DIR] [flags]\n\nThe engine and its HTTP API on a Kafka cluster.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: engine serve --brokers HOST:PORT,... [--http ADDR] [--advertise URL] [--data DIR] [flags]\n\n"+
+			"The engine and its HTTP API on a Kafka cluster. Engines that share a\n"+
+			"--prefix form one consumer group and split the partitions of the\n"+
+			"events topic; each keeps the state of its own. Any engine's API\n"+
+			"answers for every workflow: it forwards a request to the engine that\n"+
+			"owns the workflow's partition, at the URL that engine advertises.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -150,7 +174,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	return runStack(ctx, stack{cfg: cfg, kopts: kopts, flags: &f, reg: reg, log: log, stdout: stdout})
+	return runStack(ctx, stack{cfg: cfg, kopts: kopts, flags: &f, reg: reg, log: log, stdout: stdout, route: true})
 }
 
 // stack is an engine with its HTTP API and, for dev, a worker and a broker.
@@ -164,9 +188,27 @@ type stack struct {
 	stdout io.Writer
 	// extra runs beside the engine (the dev worker); nil for none.
 	extra func(ctx context.Context) error
+	// route: the engine may share its group with others, and its API
+	// routes requests between them (serve; dev is one engine).
+	route bool
 }
 
 func runStack(ctx context.Context, s stack) error {
+	// Listen first: the URL the engine advertises to its group may need
+	// the port the system picked.
+	ln, err := net.Listen("tcp", s.flags.http)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if s.route {
+		if s.cfg.Advertise, err = advertiseURL(s.flags.advertise, ln.Addr()); err != nil {
+			return err
+		}
+		if s.cfg.Advertise == "" {
+			s.log.Warn("engine: --http listens on every interface and --advertise is unset: other engines in the group cannot forward requests here and answer 503 for this engine's partitions; set --advertise http://HOST:PORT")
+		}
+	}
 	eng, err := engine.New(s.cfg, s.kopts...)
 	if err != nil {
 		return err
@@ -181,13 +223,17 @@ func runStack(ctx context.Context, s stack) error {
 		n++
 		go func() { done <- s.extra(ctx) }()
 	}
-	h := api.NewHandler(eng, api.Config{
+	acfg := api.Config{
 		Limits: s.cfg.Fold.Limits, Token: s.flags.token, Logger: s.log,
-		Metrics: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}),
-	})
+		Metrics: promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}), Registerer: s.reg,
+	}
+	if s.route {
+		acfg.Router = eng
+	}
+	h := api.NewHandler(eng, acfg)
 	go func() {
-		done <- serveHTTP(ctx, s.flags.http, h, func(a net.Addr) {
-			s.log.Info("engine: serving HTTP", "addr", a.String())
+		done <- serveHTTP(ctx, ln, h, func(a net.Addr) {
+			s.log.Info("engine: serving HTTP", "addr", a.String(), "advertise", s.cfg.Advertise)
 			fmt.Fprintf(s.stdout, "fugue ready http://%s\n", a)
 		})
 	}()

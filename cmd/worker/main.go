@@ -80,6 +80,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		replication = fs.Int("replication", 1, "replication factor of the topics the worker creates")
 		metricsAddr = fs.String("metrics", "", "serve Prometheus metrics on `ADDR` at /metrics (default off)")
 		drain       = fs.Duration("drain-timeout", worker.DefaultDrainTimeout, "how long running tasks may finish on stop or rebalance")
+		started     = fs.Duration("started-after", worker.DefaultStartedAfter, "report a task STARTED once it has run this long (0: at once); shorter tasks go straight to their outcome")
 		hostname    = fs.String("hostname", "", "name of the worker in events (default the host name)")
 		logLevel    = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		logFormat   = fs.String("log-format", "text", "log format: text or json")
@@ -109,6 +110,9 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	if *drain <= 0 {
 		*drain = -1 // abandon at once
 	}
+	if *started <= 0 {
+		*started = -1 // report at once
+	}
 
 	kopts, err := kafka.Opts()
 	if err != nil {
@@ -127,6 +131,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		Partitions:   int32(*partitions),
 		Replication:  int16(*replication),
 		DrainTimeout: *drain,
+		StartedAfter: *started,
 		Logger:       log,
 		Registerer:   reg,
 		Hostname:     *hostname,

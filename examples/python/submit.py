@@ -2,7 +2,8 @@
 """Submits a canvas to Fugue from Python, with no Fugue code: the record is a
 WorkflowSubmitted event in Avro single-object encoding (Fugue's published
 schema, schemas/v1/event.avsc), written to the events topic with the
-workflow id as its key. Any Kafka client and any Avro library can do this.
+workflow id as its key, partitioned as Kafka's Java client does (murmur2).
+Any Kafka client and any Avro library can do this.
 
 Usage:
   python3 submit.py --brokers 127.0.0.1:19092 --schema ../../schemas/v1/event.avsc \
@@ -80,7 +81,12 @@ def main():
         "producer": "python",
         "body": ("run.fugue.WorkflowSubmitted", {"canvas": signature(canvas)}),
     }
-    p = Producer({"bootstrap.servers": args.brokers, "acks": "all", "enable.idempotence": True})
+    # murmur2_random is Kafka's own key partitioning, as the Java client and
+    # Fugue's producers do it; librdkafka's default (consistent_random, CRC32)
+    # would put this workflow's first event on another partition than the
+    # rest of its events.
+    p = Producer({"bootstrap.servers": args.brokers, "acks": "all", "enable.idempotence": True,
+                  "partitioner": "murmur2_random"})
     errors = []
     p.produce(args.prefix + "events", key=wf.encode(), value=encode(schema_json, record),
               on_delivery=lambda err, msg: errors.append(err) if err else None)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/fugue-run/fugue/canvas"
 )
 
@@ -34,12 +36,32 @@ type Config struct {
 	// NewID mints the id of a workflow whose root has no task_id. Default:
 	// a random UUID (version 4) from crypto/rand.
 	NewID func() string
+	// Router routes requests between engines that share the partitions of
+	// the events topic: a request about a workflow another engine owns is
+	// forwarded to it, a task id this engine does not know is asked of the
+	// others. Default nil: this engine answers for every workflow (a
+	// single engine).
+	Router Router
+	// RouteWait is how long a request waits, while the group rebalances or
+	// the owner catches up, for an engine to answer for its workflow's
+	// partition; past it the answer is 503 with Retry-After. Default 10
+	// seconds.
+	RouteWait time.Duration
+	// Client sends the requests forwarded to other engines. Default: no
+	// proxy from the environment, dialing bounded to 3 seconds, no
+	// redirects, no other time limit (a forwarded long poll lasts its
+	// wait and ends with the client's request).
+	Client *http.Client
+	// Registerer receives the API's metrics (see the package comment).
+	// Default nil: none are recorded.
+	Registerer prometheus.Registerer
 }
 
 // Defaults of Config.
 const (
 	DefaultMaxWait    = 5 * time.Minute
 	DefaultSubmitWait = 10 * time.Second
+	DefaultRouteWait  = 10 * time.Second
 )
 
 func (c Config) withDefaults() Config {
@@ -64,6 +86,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.NewID == nil {
 		c.NewID = NewUUID
+	}
+	if c.RouteWait <= 0 {
+		c.RouteWait = DefaultRouteWait
+	}
+	if c.Client == nil {
+		c.Client = newForwardClient()
 	}
 	return c
 }

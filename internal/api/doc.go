@@ -20,6 +20,41 @@
 // Values (args, kwargs, results, progress metadata) are written with
 // value.AppendJSON, so that 4.0 stays a float on the wire.
 //
-// The package records no metrics of its own; the engine's registry is
+// # Several engines
+//
+// When engines share the partitions of the events topic, each keeps the
+// state of its own partitions only. With Config.Router any engine answers
+// for any workflow, as the engine that owns its partition would:
+//
+//   - a request about a workflow (submit, get, revoke) goes to the engine
+//     that owns the workflow's partition: answered here when that is this
+//     engine, else forwarded there (method, path, query, body,
+//     Authorization) with the header Fugue-Forwarded, and the owner's
+//     answer copied back. A submission is validated here first; the owner
+//     checks the id, appends and waits for the fold, so a refusal after
+//     the fact is a 400 as on one engine.
+//   - a task id does not name its partition: found here, its workflow
+//     does; not found, every other engine is asked and the first that
+//     knows it answers.
+//   - a forwarded request is never forwarded again: the engine it reaches
+//     answers for its own partitions or says 503, so that nothing loops
+//     while the group rebalances.
+//   - while no engine can answer for a partition (a rebalance, an owner
+//     catching up) a request waits up to Config.RouteWait; then, or at
+//     once for an owner that cannot be reached, the answer is 503 with
+//     Retry-After and the header Fugue-Unroutable, naming the partition
+//     and why. Nothing was revoked then; a 404 is only ever the answer of
+//     the engine that serves the partition. A submission is not refused
+//     for want of an engine: it is appended unchecked and answered 201,
+//     and the owner's Fold checks the rest when it can (a known id
+//     changes nothing; a task_id of another workflow is rejected with a
+//     WorkflowRejected).
+//
+// # Metrics
+//
+// Recorded on Config.Registerer when set; the engine's own registry is
 // served through Config.Metrics.
+//
+//	fugue_api_forwarded_total{route}    requests answered by another engine (route: submit, workflow, revoke_workflow, task, revoke_task)
+//	fugue_api_unroutable_total{route}   requests answered 503 because no engine could answer for them
 package api

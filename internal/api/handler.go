@@ -29,12 +29,15 @@ type Backend interface {
 type server struct {
 	b   Backend
 	cfg Config
+	m   *metrics
 }
 
 // NewHandler returns the HTTP API over b (see the package comment for the
-// routes). It keeps no state of its own: every request reads b.State().
+// routes). It keeps no state of its own: every request reads b.State(), or
+// goes to the engine Config.Router names.
 func NewHandler(b Backend, cfg Config) http.Handler {
 	s := &server{b: b, cfg: cfg.withDefaults()}
+	s.m = newMetrics(s.cfg.Registerer)
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/workflows", s.auth(s.submit))
 	mux.Handle("GET /v1/workflows/{id}", s.auth(s.getWorkflow))

@@ -10,6 +10,10 @@ import (
 // request is appended; revoking a finished workflow changes nothing.
 func (s *server) revokeWorkflow(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	s.routed(w, r, "revoke_workflow", id, nil, nil, func() { s.revokeWorkflowHere(w, r, id) }, nil)
+}
+
+func (s *server) revokeWorkflowHere(w http.ResponseWriter, r *http.Request, id string) {
 	wf, err := s.b.State().Workflow(id)
 	switch {
 	case err != nil:
@@ -26,6 +30,10 @@ func (s *server) revokeWorkflow(w http.ResponseWriter, r *http.Request) {
 // (a task, or a chain, group or chord by its task_id) can be revoked.
 func (s *server) revokeTask(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	s.taskRouted(w, r, "revoke_task", id, func() { s.revokeTaskHere(w, r, id) })
+}
+
+func (s *server) revokeTaskHere(w http.ResponseWriter, r *http.Request, id string) {
 	wf, err := projector.FindTask(s.b.State(), id)
 	switch {
 	case err != nil:

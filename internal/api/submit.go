@@ -16,7 +16,9 @@ import (
 // workflow id (the root's task_id, else a new one), append it, and answer
 // 201 {"id": …}. A canvas that is not valid is refused with 400 and its
 // path; a body over Limits.MaxBytes with 413. Submitting a known id again
-// appends nothing and answers as the first submission did.
+// appends nothing and answers as the first submission did. With a Router,
+// all but the validation happens at the engine that owns the workflow's
+// partition, so that the answer is the one a single engine gives.
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
 	if !ok {
@@ -39,9 +41,23 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	wire := v.(map[string]any) // FromOwnedValue accepts nothing else at the root
 
 	id := sig.Options.TaskID
-	if id == "" {
+	var extra http.Header
+	switch {
+	case id != "":
+	case forwarded(r) && r.Header.Get(HeaderWorkflowID) != "":
+		id = r.Header.Get(HeaderWorkflowID) // named by the engine that forwarded it
+	default:
 		id = s.cfg.NewID()
+		extra = http.Header{HeaderWorkflowID: {id}}
 	}
+	s.routed(w, r, "submit", id, body, extra,
+		func() { s.submitHere(w, r, id, sig, wire, len(body)) },
+		func(why error) { s.submitUnchecked(w, r, id, wire, len(body), why) })
+}
+
+// submitHere submits a canvas to this engine, which owns its workflow's
+// partition: it answers as submit says.
+func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, sig *canvas.Signature, wire map[string]any, size int) {
 	st := s.b.State()
 	old, err := st.Workflow(id)
 	if err != nil {
@@ -59,16 +75,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, reason)
 		return
 	}
-	if err := s.b.Submit(r.Context(), id, wire); err != nil {
-		if errors.Is(err, canvas.ErrLimit) {
-			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
-			return
-		}
-		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
-		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+	if !s.append(w, r, id, wire) {
 		return
 	}
-	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", len(body))
+	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", size)
 
 	var seen *projector.Workflow
 	if s.cfg.SubmitWait > 0 {
@@ -83,6 +93,37 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.submitted(w, r, id, seen)
+}
+
+// submitUnchecked submits a canvas no engine can check now: the group is
+// rebalancing, or the owner of its partition cannot be reached. The canvas
+// was validated; what needs the owner's state (a known id, a task_id of
+// another workflow) is left to the owner's Fold, which ignores a known id
+// and rejects the rest with a WorkflowRejected, as it does for a stream
+// producer's submission. So a submission is never refused for want of an
+// engine: a single engine that restarts answers 201, as before routing.
+func (s *server) submitUnchecked(w http.ResponseWriter, r *http.Request, id string, wire map[string]any, size int, why error) {
+	if !s.append(w, r, id, wire) {
+		return
+	}
+	s.cfg.Logger.Info("api: workflow submitted unchecked: no engine owns its partition now", "workflow", id, "bytes", size, "why", why)
+	s.submitted(w, r, id, nil)
+}
+
+// append appends the submission of a canvas; false when it could not,
+// after answering 413 (over Kafka's record limit) or 503.
+func (s *server) append(w http.ResponseWriter, r *http.Request, id string, wire map[string]any) bool {
+	err := s.b.Submit(r.Context(), id, wire)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, canvas.ErrLimit):
+		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+	default:
+		s.cfg.Logger.Error("api: submit failed", "workflow", id, "err", err)
+		writeError(w, http.StatusServiceUnavailable, "submit: "+err.Error())
+	}
+	return false
 }
 
 // submitted answers a submission the engine accepted (201), or refused

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/fugue-run/fugue/projector"
 )
@@ -18,11 +19,37 @@ func (s *server) getTask(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	start := time.Now()
+	s.taskRouted(w, r, "task", id, func() { s.taskHere(w, r, id, remaining(wait, start)) })
+}
+
+// taskRouted answers a request about task id where its workflow's partition
+// is served: found here, the task names its workflow and so the engine
+// that owns it (this one, or another when this engine's copy is stale
+// after a rebalance); not found, the other engines are asked.
+func (s *server) taskRouted(w http.ResponseWriter, r *http.Request, name, id string, local func()) {
+	if s.cfg.Router == nil {
+		local()
+		return
+	}
+	wf, err := projector.FindTask(s.b.State(), id)
+	switch {
+	case err != nil:
+		s.internalError(w, r, err)
+	case wf == "":
+		s.askPeers(w, r, name, "task "+id+" not found")
+	default:
+		s.routed(w, r, name, wf, nil, nil, local, nil)
+	}
+}
+
+// taskHere answers GET /v1/tasks/{id} from this engine's state.
+func (s *server) taskHere(w http.ResponseWriter, r *http.Request, id string, wait time.Duration) {
 	var (
 		t     *projector.TaskView
 		ready bool
 	)
-	_, err = s.await(r.Context(), wait, func(st projector.State) (bool, error) {
+	_, err := s.await(r.Context(), wait, func(st projector.State) (bool, error) {
 		var err error
 		t, ready, err = describeTask(st, id)
 		return t == nil || ready, err

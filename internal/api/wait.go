@@ -69,3 +69,12 @@ func (s *server) await(ctx context.Context, wait time.Duration, check func(proje
 		}
 	}
 }
+
+// remaining is what is left of a wait that began at start (0: answer at
+// once).
+func remaining(wait time.Duration, start time.Time) time.Duration {
+	if wait <= 0 {
+		return 0
+	}
+	return max(wait-time.Since(start), 0)
+}

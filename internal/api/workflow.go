@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/fugue-run/fugue/projector"
 )
@@ -14,6 +15,12 @@ func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	start := time.Now()
+	s.routed(w, r, "workflow", id, nil, nil, func() { s.workflowHere(w, r, id, remaining(wait, start)) }, nil)
+}
+
+// workflowHere answers GET /v1/workflows/{id} from this engine's state.
+func (s *server) workflowHere(w http.ResponseWriter, r *http.Request, id string, wait time.Duration) {
 	var wf *projector.Workflow
 	st, err := s.await(r.Context(), wait, func(st projector.State) (bool, error) {
 		var err error

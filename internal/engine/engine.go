@@ -16,6 +16,15 @@
 // outputs suppressed (they were produced already) before it resumes. An
 // aborted transaction discards the batch's state changes and the session
 // rewinds to the committed offsets.
+//
+// # Several engines
+//
+// Engines in one group split the partitions of the events topic; each
+// keeps the state of its own. The engine is the API's Router (route.go):
+// it answers for a workflow whose partition it holds and has caught up
+// with, and names the owner of any other from the group's own assignment
+// (a DescribeGroups, cached for a second), reached at the URL the owner's
+// group member carries in its client id (Config.Advertise).
 package engine
 
 import (
@@ -28,18 +37,21 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/statestore"
@@ -76,6 +88,12 @@ type Config struct {
 	// on the topics Fugue creates). A task message over it fails its task
 	// with MessageTooLarge.
 	MaxRecordBytes int
+	// Advertise is the base URL at which the other engines of the group
+	// reach this engine's HTTP API ("http://10.0.0.7:8080"), to forward it
+	// the requests about workflows on its partitions. It travels in the
+	// client id of the engine's group member. Default "": none; the other
+	// engines then answer 503 for this engine's partitions.
+	Advertise string
 	// Logger receives the engine's logs (default: discarded).
 	Logger *slog.Logger
 	// Registerer receives the engine's metrics (default: none).
@@ -106,6 +124,13 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if c.Advertise != "" {
+		u, err := url.Parse(c.Advertise)
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("engine: advertise: %q is not an http(s) base URL such as http://10.0.0.7:8080", c.Advertise)
+		}
+		c.Advertise = strings.TrimRight(c.Advertise, "/")
+	}
 	return nil
 }
 
@@ -125,6 +150,13 @@ type Engine struct {
 	// timer firings, which are not part of a consume-transform-produce.
 	producer *kgo.Client
 	adm      *kadm.Client
+
+	// held are the partitions this engine holds; views are its views of
+	// the group; parts is the events topic's partition count (0: unknown
+	// yet). They route API requests (route.go).
+	held  *holdings
+	views views
+	parts atomic.Int32
 
 	mu      sync.Mutex
 	changed chan struct{}
@@ -165,10 +197,11 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 	}
 	e := &Engine{
 		cfg: cfg, names: topic.Names{Prefix: cfg.Prefix}, kopts: base, store: store, codec: codec,
-		folder: projector.New(cfg.Fold), log: cfg.Logger, m: newMetrics(cfg.Registerer),
-		producer: producer, adm: kadm.NewClient(producer),
+		folder: projector.New(cfg.Fold), log: cfg.Logger,
+		producer: producer, adm: kadm.NewClient(producer), held: newHoldings(),
 		changed: make(chan struct{}), queues: map[string]bool{}, timerWake: make(chan struct{}, 1),
 	}
+	e.m = newMetrics(cfg.Registerer, func() float64 { return float64(len(e.held.caughtUpList())) })
 	return e, nil
 }
 
@@ -194,9 +227,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		if err == nil {
 			break
 		}
-		var ke *kerr.Error
-		if errors.As(err, &ke) && !ke.Retriable {
-			return err // a bad setting or missing rights: retrying will not help
+		if kafkaopt.Permanent(err) {
+			// A bad setting, missing rights, a broker certificate we do
+			// not trust: retrying will not help.
+			return err
 		}
 		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
 		retry.Reset(2 * time.Second)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/internal/conformance"
 	"github.com/fugue-run/fugue/internal/demo"
@@ -39,8 +41,19 @@ func logger(t *testing.T) *slog.Logger {
 // startStack runs an engine and n workers with the demo tasks.
 func startStack(t *testing.T, brokers []string, workers int) *stack {
 	t.Helper()
+	return startStackWith(t, brokers, workers, nil)
+}
+
+// startStackWith is startStack with the engine's Config changed by mod,
+// and opts given to the engine and the workers.
+func startStackWith(t *testing.T, brokers []string, workers int, mod func(*engine.Config), opts ...kgo.Opt) *stack {
+	t.Helper()
 	prefix := kafkatest.Name(t, "fugue") + "."
-	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)})
+	cfg := engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)}
+	if mod != nil {
+		mod(&cfg)
+	}
+	eng, err := engine.New(cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +72,7 @@ func startStack(t *testing.T, brokers []string, workers int) *stack {
 	for range workers {
 		reg := worker.NewRegistry()
 		demo.Register(reg)
-		w, err := worker.New(reg, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 4, Logger: logger(t)})
+		w, err := worker.New(reg, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 4, Partitions: cfg.Topics.Partitions, Logger: logger(t)}, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}

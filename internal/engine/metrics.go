@@ -22,6 +22,7 @@ import (
 //	fugue_engine_deadletter_total               records set aside
 //	fugue_engine_timers_fired_total
 //	fugue_engine_oversized_outputs_total        outputs over MaxRecordBytes (a task message fails its task)
+//	fugue_engine_partitions_held                partitions of the events topic held and caught up (the workflows this engine answers for)
 type metrics struct {
 	folded, outputs, tasks, completed, txns *prometheus.CounterVec
 	lag                                     *prometheus.GaugeVec
@@ -30,7 +31,9 @@ type metrics struct {
 	deadLetters, timersFired, oversized     prometheus.Counter
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+// newMetrics makes the metrics and registers them on reg (nil: none);
+// held counts the partitions held.
+func newMetrics(reg prometheus.Registerer, held func() float64) *metrics {
 	m := &metrics{
 		folded:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fugue_projector_events_folded_total", Help: "Events folded into the state, by event type."}, []string{"type"}),
 		outputs:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "fugue_engine_outputs_total", Help: "Events the projector emitted, by event type."}, []string{"type"}),
@@ -47,7 +50,8 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		timersFired: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_timers_fired_total", Help: "Timers the timer service fired."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired, m.oversized)
+		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired, m.oversized,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fugue_engine_partitions_held", Help: "Partitions of the events topic this engine holds and has caught up with."}, held))
 	}
 	return m
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -69,28 +70,45 @@ func (e *Engine) runSession(ctx context.Context) error {
 	var (
 		mu       sync.Mutex
 		assigned []int32
+		// revoked says the session reported a revocation since the last
+		// End: it reports no other until its next End, so the loop ends
+		// one soon after, even when it has nothing to send (idleEnd).
+		revoked atomic.Bool
 	)
 	evTopic := e.names.Events()
+	lose := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		e.held.revoke(m[evTopic])
+		revoked.Store(true)
+	}
 	sess, err := kgo.NewGroupTransactSession(append(e.kopts,
 		kgo.TransactionalID(e.txnID()),
+		// The member's client id carries the URL other engines forward
+		// this engine's requests to (owners.go).
+		kgo.ClientID(memberClientID(e.cfg.Advertise)),
 		kgo.ConsumerGroup(e.cfg.Group),
 		kgo.ConsumeTopics(evTopic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+		kgo.OnPartitionsAssigned(func(_ context.Context, cl *kgo.Client, m map[string][]int32) {
+			member, _ := cl.GroupMetadata()
+			e.held.assign(member, m[evTopic])
 			mu.Lock()
 			assigned = append(assigned, m[evTopic]...)
 			mu.Unlock()
 		}),
+		kgo.OnPartitionsRevoked(lose),
+		kgo.OnPartitionsLost(lose),
 	)...)
 	if err != nil {
 		return fmt.Errorf("engine: transactional session: %w", err)
 	}
 	defer sess.Close()
+	defer e.held.reset()
 	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
 
 	var out []events.Event
+	unsent := false // offsets consumed, not yet committed to Kafka
 	for {
 		pctx, cancel := context.WithTimeout(ctx, pollWait)
 		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
@@ -111,23 +129,58 @@ func (e *Engine) runSession(ctx context.Context) error {
 			if err := e.catchUp(ctx, gained); err != nil {
 				return err
 			}
+			e.held.caughtUp(gained)
 		}
 		if fetches.NumRecords() == 0 {
+			switch {
+			case unsent:
+				// Idle: commit the offsets of the batches that sent
+				// nothing, so that the group's lag reads 0. The End
+				// also lets the session report the next revocation.
+				if err := e.commitOffsets(ctx, sess); err != nil {
+					return err
+				}
+				unsent = false
+				revoked.Store(false)
+			case revoked.Swap(false):
+				if err := idleEnd(ctx, sess); err != nil {
+					return err
+				}
+			}
 			continue
 		}
-		if err := sess.Begin(); err != nil {
-			return fmt.Errorf("%w: begin: %v", errRestart, err)
-		}
-		// This transaction's epoch, to know how it ended should Kafka
+		// The transaction begins with the batch's first output. A batch
+		// without one (the engine's own events coming back, a
+		// TaskStarted) needs none: its state goes to the store with its
+		// offsets, and its Kafka offsets are committed with the next
+		// transaction. Should the engine stop before that, the records
+		// are consumed again and skipped as applied (or, on another
+		// engine, folded again to the same state): nothing was sent, so
+		// nothing can be sent twice. This halves the transactions of a
+		// chain, whose every dispatch comes back as a record.
+		begun := false
+		var beginErr error
+		// The transaction's epoch, to know how it ended should Kafka
 		// leave it open (hanging.go).
-		_, epoch, epochErr := sess.Client().ProducerID(ctx)
+		var epoch int16
+		var epochErr error
 		txn := e.store.Begin()
 		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
 		// mid-transaction) ends in error and the session is made anew,
 		// instead of waiting for ever.
 		txCtx, txCancel := context.WithTimeout(ctx, txnTimeout)
 		promise := kgo.AbortingFirstErrPromise(sess.Client())
-		produce := func(r *kgo.Record) { sess.Produce(txCtx, r, promise.Promise()) }
+		produce := func(r *kgo.Record) {
+			if !begun {
+				if beginErr = sess.Begin(); beginErr != nil {
+					promise.Promise()(r, beginErr)
+					return
+				}
+				begun = true
+				_, epoch, epochErr = sess.Client().ProducerID(ctx)
+			}
+			sess.Produce(txCtx, r, promise.Promise())
+		}
 		var foldErr error
 		folded, timers := 0, false
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
@@ -148,6 +201,13 @@ func (e *Engine) runSession(ctx context.Context) error {
 				if out, t, foldErr = e.apply(txn, r, produce, out[:0]); foldErr != nil {
 					return
 				}
+				// The array is reused: let go of the outputs (a large
+				// canvas's dispatches hold its arguments), and of the
+				// array itself after a burst.
+				clear(out)
+				if cap(out) > 1<<12 {
+					out = nil
+				}
 				timers = timers || t
 				last = r.Offset
 				folded++
@@ -157,6 +217,33 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
 		})
+		if beginErr != nil {
+			txCancel()
+			txn.Discard()
+			return fmt.Errorf("%w: begin: %v", errRestart, beginErr)
+		}
+		if !begun {
+			txCancel()
+			if foldErr != nil {
+				txn.Discard()
+				return foldErr
+			}
+			if err := txn.Commit(); err != nil {
+				return fmt.Errorf("engine: commit state: %w", err)
+			}
+			unsent = true
+			e.finished(folded, timers)
+			if revoked.Swap(false) {
+				// The session reports no revocation until its next End:
+				// commit now rather than when the loop is idle.
+				if err := e.commitOffsets(ctx, sess); err != nil {
+					return err
+				}
+				unsent = false
+			}
+			continue
+		}
+		revoked.Store(false) // End lets the session report the next one
 		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
 		txCancel()
 		if endErr == nil && epochErr == nil {
@@ -174,7 +261,14 @@ func (e *Engine) runSession(ctx context.Context) error {
 			if endErr != nil {
 				return fmt.Errorf("%w: end: %v", errRestart, endErr)
 			}
-			e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", promise.Err())
+			if err := promise.Err(); err != nil {
+				e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", err)
+			} else {
+				// franz-go aborts, without an error, a transaction during
+				// which the group took partitions away or rebalanced: what
+				// it consumed may belong to another engine now.
+				e.log.Info("engine: transaction aborted: the group rebalanced while it ran; the batch will be consumed again")
+			}
 			continue
 		}
 		if err := txn.Commit(); err != nil {
@@ -182,13 +276,67 @@ func (e *Engine) runSession(ctx context.Context) error {
 			// restart.
 			return fmt.Errorf("engine: commit state: %w", err)
 		}
+		unsent = false
 		e.m.txns.WithLabelValues("committed").Inc()
-		e.m.batch.Observe(float64(folded))
-		e.notifyChanged()
-		if timers {
-			e.wakeTimers()
-		}
+		e.finished(folded, timers)
 	}
+}
+
+// finished tells the readers of the state that a batch was folded.
+func (e *Engine) finished(folded int, timers bool) {
+	e.m.batch.Observe(float64(folded))
+	e.notifyChanged()
+	if timers {
+		e.wakeTimers()
+	}
+}
+
+// commitOffsets commits the consumed offsets in a transaction of their
+// own.
+func (e *Engine) commitOffsets(ctx context.Context, sess *kgo.GroupTransactSession) error {
+	if err := sess.Begin(); err != nil {
+		return fmt.Errorf("%w: begin: %v", errRestart, err)
+	}
+	_, epoch, epochErr := sess.Client().ProducerID(ctx)
+	txCtx, cancel := context.WithTimeout(ctx, txnTimeout)
+	defer cancel()
+	committed, err := sess.End(txCtx, kgo.TryCommit)
+	if err == nil && epochErr == nil {
+		e.ended.add(epoch, committed) // its offset commit can be left open too
+	}
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		return fmt.Errorf("%w: end: %v", errRestart, err)
+	case committed:
+		e.m.txns.WithLabelValues("committed").Inc()
+	default:
+		e.m.txns.WithLabelValues("aborted").Inc()
+	}
+	return nil
+}
+
+// idleEnd ends an empty transaction. franz-go's session calls
+// OnPartitionsRevoked once between two Ends and swallows later
+// revocations; when the loop is idle no End comes, and a partition
+// revoked then would stay in the holdings, answered here from a store
+// that no longer follows it. An empty transaction produces nothing and
+// commits nothing; its abort rewinds the session to the committed
+// offsets, where an idle session with nothing unsent already is.
+func idleEnd(ctx context.Context, sess *kgo.GroupTransactSession) error {
+	if err := sess.Begin(); err != nil {
+		return fmt.Errorf("%w: begin: %v", errRestart, err)
+	}
+	txCtx, cancel := context.WithTimeout(ctx, txnTimeout)
+	defer cancel()
+	if _, err := sess.End(txCtx, kgo.TryAbort); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("%w: end: %v", errRestart, err)
+	}
+	return nil
 }
 
 // apply folds one record. produce is nil while catching up. It reports

@@ -24,10 +24,12 @@ import (
 )
 
 // TestWorkerKilledMidChord kills the only worker (SIGKILL) while a chord of
-// M header members add(i, 1) is a quarter done, then starts a new worker:
-// the body tsum runs exactly once with M(M+1)/2, and every header member
-// succeeded. (One task per member keeps the submitted canvas under Kafka's
-// default 1 MiB record limit at M = 10,000; see docs/RELIABILITY.md.)
+// M header members is a quarter done, then starts a new worker: the body
+// tsum runs exactly once with M(M+1)/2, and every header member succeeded.
+// A member is chain(sleep(s), add(i, 1) immutable), s chosen so that the
+// header takes about 8 s on the worker's 8 slots: a chord of bare adds
+// finishes (1,000 in under a second) before a poll of its progress can
+// catch it a quarter done.
 func TestWorkerKilledMidChord(t *testing.T) {
 	brokers := kafkatest.Brokers(t)
 	m := loadSizes(t).chord
@@ -36,34 +38,38 @@ func TestWorkerKilledMidChord(t *testing.T) {
 	w1 := c.worker(t, "worker-1", 8)
 
 	header := make([]any, m)
+	pause := 8 * 8 / float64(m)
 	for i := range header {
-		header[i] = sig("tasks.add", int64(i), int64(1))
+		add := sig("tasks.add", int64(i), int64(1))
+		add["immutable"] = true
+		header[i] = chain(sig("tasks.sleep", pause), add)
 	}
 	t0 := time.Now()
 	id := submit(t, eng.base, chord(header, sig("tasks.tsum")))
 
-	// Kill the worker once a quarter of the header is done.
+	// Kill the worker once a quarter of the header's sleeps are done (the
+	// adds queue behind the sleeps, so they all end late).
 	deadline := time.Now().Add(time.Duration(120+m/20) * time.Second)
-	for done := 0; done < m/4; {
+	for slept := 0; slept < m/4; {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d header members done at the deadline", done, m)
+			t.Fatalf("only %d of %d header sleeps done at the deadline", slept, m)
 		}
 		status, wf, err := httpDo("GET", eng.base+"/v1/workflows/"+id, nil)
 		if err != nil || status != 200 && status != 404 {
 			t.Fatalf("GET workflow: HTTP %d %v", status, err)
 		}
-		done = countTasks(wf, "tasks.add", "SUCCESS")
-		if done == m {
+		slept = countTasks(wf, "tasks.sleep", "SUCCESS")
+		if countTasks(wf, "tasks.add", "SUCCESS") == m {
 			t.Fatalf("the chord finished before the kill: make it slower")
 		}
-		if done < m/4 {
+		if slept < m/4 {
 			<-time.After(100 * time.Millisecond) // poll the progress
 		}
 	}
 	w1.kill(t)
 	_, wf, _ := httpDo("GET", eng.base+"/v1/workflows/"+id, nil)
-	atKill := countTasks(wf, "tasks.add", "SUCCESS")
-	t.Logf("worker-1 killed with %d/%d header members done, %s after submission", atKill, m, time.Since(t0).Round(time.Millisecond))
+	t.Logf("worker-1 killed with %d/%d header sleeps and %d adds done, %s after submission",
+		countTasks(wf, "tasks.sleep", "SUCCESS"), m, countTasks(wf, "tasks.add", "SUCCESS"), time.Since(t0).Round(time.Millisecond))
 	w2 := c.worker(t, "worker-2", 8)
 
 	res := waitWorkflow(t, func() string { return eng.base }, id, deadline.Add(2*time.Minute))

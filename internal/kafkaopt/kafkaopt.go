@@ -25,6 +25,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
@@ -147,6 +148,23 @@ func (c Config) mechanism() (sasl.Mechanism, error) {
 		return scram.Auth{User: c.SASLUser, Pass: c.SASLPassword}.AsSha512Mechanism(), nil
 	}
 	return nil, fmt.Errorf("kafkaopt: unknown SASL mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", c.SASLMechanism)
+}
+
+// Permanent reports whether err is one that retrying with the same
+// settings cannot fix: a Kafka error that is not retriable (a failed SASL
+// authentication, missing rights, a topic setting the broker refuses), or
+// this client refusing a broker's certificate (no or the wrong CA, a
+// certificate for another host, an expired one). The engine and the worker
+// stop with such an error at start-up instead of retrying. A broker that
+// refuses the client's certificate is not recognised: Go reports it only
+// as a TLS alert.
+func Permanent(err error) bool {
+	var ke *kerr.Error
+	if errors.As(err, &ke) {
+		return !ke.Retriable
+	}
+	var ce *tls.CertificateVerificationError
+	return errors.As(err, &ce)
 }
 
 // Register adds the --kafka-* flags to fs and returns the Config they fill

@@ -5,10 +5,14 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -16,14 +20,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/internal/kafkaopt"
 )
 
-// The local test broker listens in PLAINTEXT, so these tests check the
-// options that are built, and that a client accepts them; no TLS or SASL
-// handshake with a real broker is made.
+// These tests check the options that are built, and that a client accepts
+// them, without a broker. Against the real broker's TLS and SASL test
+// listeners (scripts/kafka.sh) they are run by internal/kafkatest
+// (TestSecuredListeners, TestSecuredListenersRefuse) and, with an engine
+// and a worker, by internal/engine (TestSecured*).
 
 func TestZeroConfigHasNoOpts(t *testing.T) {
 	t.Parallel()
@@ -246,4 +253,26 @@ func writeCA(t *testing.T, dir string) (ca, cert, key string) {
 		return p
 	}
 	return write("ca.pem", "CERTIFICATE", caDER), write("client.pem", "CERTIFICATE", clientDER), write("client-key.pem", "EC PRIVATE KEY", keyDER)
+}
+
+// TestPermanent checks which errors the engine and the worker give up on
+// at start-up. The real broker's errors are checked in internal/kafkatest.
+func TestPermanent(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("topic: create x: %w", kerr.SaslAuthenticationFailed), true},
+		{kerr.TopicAuthorizationFailed, true},
+		{fmt.Errorf("create: %w", kerr.NotController), false}, // retriable
+		{fmt.Errorf("unable to dial: %w", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), true},
+		{io.EOF, false},
+		{errors.New("connection refused"), false},
+		{nil, false},
+	} {
+		if got := kafkaopt.Permanent(tc.err); got != tc.want {
+			t.Errorf("Permanent(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
 }

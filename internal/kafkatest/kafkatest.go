@@ -1,11 +1,15 @@
 // Package kafkatest holds test helpers for code that talks to a real Kafka
 // broker: where the broker is, a client that is closed when the test ends,
-// and a uniquely named topic that is deleted when the test ends.
+// and a uniquely named topic that is deleted when the test ends; and the
+// broker's TLS and SASL test listeners with the settings that connect to
+// them (SASL, TLS, MutualTLS, SASLTLS).
 //
 // The broker is the one scripts/kafka.sh starts (`make kafka-up`, or `make
-// test`, which starts and stops it). Its address comes from KAFKA_BROKERS;
-// without it every test that asks for a broker is skipped, so `go test ./...`
-// on a machine with only Go stays green.
+// test`, which starts and stops it). Its address comes from KAFKA_BROKERS,
+// its test listeners' from the KAFKA_SASL_*/KAFKA_TLS_* variables that
+// kafka.sh exports with it; without them every test that asks for a broker
+// or a listener is skipped, so `go test ./...` on a machine with only Go
+// stays green.
 package kafkatest
 
 import (
@@ -32,15 +36,20 @@ const setupTimeout = 30 * time.Second
 // when it is unset or empty.
 func Brokers(t testing.TB) []string {
 	t.Helper()
-	var brokers []string
-	for b := range strings.SplitSeq(os.Getenv(EnvBrokers), ",") {
-		if b = strings.TrimSpace(b); b != "" {
-			brokers = append(brokers, b)
-		}
-	}
+	brokers := splitBrokers(os.Getenv(EnvBrokers))
 	if len(brokers) == 0 {
 		t.Skip("kafkatest: " + EnvBrokers + " is not set; start a broker with `make kafka-up` " +
 			"and export the KAFKA_BROKERS line it prints, or run `make test`")
+	}
+	return brokers
+}
+
+func splitBrokers(s string) []string {
+	var brokers []string
+	for b := range strings.SplitSeq(s, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			brokers = append(brokers, b)
+		}
 	}
 	return brokers
 }
