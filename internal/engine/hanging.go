@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -203,7 +204,7 @@ func (e *Engine) staleTxns(ctx context.Context) ([]staleTxn, error) {
 	})
 	for _, s := range stale {
 		slices.SortFunc(s.parts, func(a, b kadm.DescribedProducer) int {
-			return strings.Compare(fmt.Sprintf("%s/%09d", a.Topic, a.Partition), fmt.Sprintf("%s/%09d", b.Topic, b.Partition))
+			return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
 		})
 	}
 	return stale, nil

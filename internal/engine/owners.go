@@ -34,8 +34,8 @@ func memberClientID(url string) string {
 
 // advertised returns the URL in a member's client id ("" for none).
 func advertised(clientID string) string {
-	url, _ := strings.CutPrefix(clientID, clientIDPrefix+" ")
-	if url == clientID {
+	url, ok := strings.CutPrefix(clientID, clientIDPrefix+" ")
+	if !ok {
 		return ""
 	}
 	return url

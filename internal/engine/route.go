@@ -55,18 +55,15 @@ func (e *Engine) Route(ctx context.Context, q api.RouteQuery) (api.Route, error)
 			case err != nil:
 				why = "the group cannot be described: " + err.Error()
 			default:
-				o, ok := v.owners[p]
+				url, reason, final := e.owner(v, p, "it is being assigned to this engine")
 				switch {
-				case !ok:
-					why = whyUnowned(v)
-				case e.isSelf(o):
-					why = "it is being assigned to this engine"
-				case o.url == "":
-					return rt, e.partitionError(p, fmt.Sprintf("its owner, group member %s on %s, advertises no URL to reach its API at (engine serve --advertise)", o.id, o.host))
-				default:
-					rt.Owner = o.url
+				case final:
+					return rt, e.partitionError(p, reason)
+				case url != "":
+					rt.Owner = url
 					return rt, nil
 				}
+				why = reason
 			}
 		}
 		after = time.Now()
@@ -111,20 +108,34 @@ func (e *Engine) peers(ctx context.Context, after time.Time) (urls []string, why
 		if _, caughtUp := e.held.of(p); caughtUp {
 			continue
 		}
-		o, ok := v.owners[p]
+		url, reason, final := e.owner(v, p, "this engine is catching up with it")
 		switch {
-		case !ok:
-			why = e.partitionError(p, whyUnowned(v)).Error()
-		case e.isSelf(o):
-			why = e.partitionError(p, "this engine is catching up with it").Error()
-		case o.url == "":
-			return urls, e.partitionError(p, fmt.Sprintf("its owner, group member %s on %s, advertises no URL (engine serve --advertise)", o.id, o.host)).Error(), true
-		case !slices.Contains(urls, o.url):
-			urls = append(urls, o.url)
+		case final:
+			return urls, e.partitionError(p, reason).Error(), true
+		case url == "":
+			why = e.partitionError(p, reason).Error()
+		case !slices.Contains(urls, url):
+			urls = append(urls, url)
 		}
 	}
 	slices.Sort(urls)
 	return urls, why, false
+}
+
+// owner says where view v has partition p served: the URL of its owner,
+// or why it cannot be asked now (self: when it is this engine's), final
+// when waiting will not help.
+func (e *Engine) owner(v *groupView, p int32, self string) (url, why string, final bool) {
+	o, ok := v.owners[p]
+	switch {
+	case !ok:
+		return "", whyUnowned(v), false
+	case e.isSelf(o):
+		return "", self, false
+	case o.url == "":
+		return "", fmt.Sprintf("its owner, group member %s on %s, advertises no URL to reach its API at (engine serve --advertise)", o.id, o.host), true
+	}
+	return o.url, "", false
 }
 
 // Partitions returns the partitions of the events topic this engine holds
