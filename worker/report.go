@@ -35,7 +35,7 @@ type report struct {
 	// precede the outcome on the log.
 	startMu    sync.Mutex
 	startTimer *time.Timer
-	ended      bool
+	startDone  bool // sent, or the attempt ended first: none is to be sent
 }
 
 // start reports the attempt started after delay (at once when 0), unless
@@ -53,10 +53,10 @@ func (r *report) start(delay time.Duration) {
 func (r *report) sendStarted() {
 	r.startMu.Lock()
 	defer r.startMu.Unlock()
-	if r.ended {
+	if r.startDone {
 		return
 	}
-	r.ended = true // sent once
+	r.startDone = true
 	r.produce(events.StartedID(r.msg.Task, r.attempt), &events.TaskStarted{Attempt: r.attempt, Worker: r.s.w.ident}, nil)
 }
 
@@ -64,7 +64,7 @@ func (r *report) sendStarted() {
 func (r *report) stop() {
 	r.startMu.Lock()
 	defer r.startMu.Unlock()
-	r.ended = true
+	r.startDone = true
 	if r.startTimer != nil {
 		r.startTimer.Stop()
 	}
