@@ -39,6 +39,11 @@ def fmt(v, unit=""):
     return f"{v:,}{unit}" if isinstance(v, int) else f"{v}{unit}"
 
 
+def kafka_cpu(wl):
+    k, j = get("fugue", wl, "cpu_kafka_s"), get("fugue", wl, "cpu_kafka_jit_s")
+    return f"{fmt(k)} ({fmt(j)})" if j is not None else fmt(k)
+
+
 def ratio(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and b:
         return f"{a / b:.2f}x"
@@ -104,8 +109,11 @@ for wl, label in (("group", "group of {} tasks.add"), ("chord", "chord of {} tas
     fk = get("fugue", wl, "kafka_rps")
     frac = f" ({fk / ceil_rps:.1%} of ceiling)" if isinstance(fk, float) and ceil_rps else ""
     p(f"| | Fugue events per task; Kafka records/s | {fmt(get('fugue', wl, 'events_per_task'))}; {fmt(fk)}{frac} | {fmt(get('celery', wl, 'redis_commands_per_task'))} Redis cmds/task | – | {fmt(ceil_rps)} | | |")
-    p(f"| | CPU s used: Fugue engine / workers / Kafka; Celery or machinery workers / Redis | {fmt(get('fugue', wl, 'cpu_engine_s'))} / {fmt(get('fugue', wl, 'cpu_workers_s'))} / {fmt(get('fugue', wl, 'cpu_kafka_s'))} | {fmt(get('celery', wl, 'cpu_workers_s'))} / {fmt(get('celery', wl, 'cpu_redis_s'))} | {fmt(get('machinery', wl, 'cpu_workers_s'))} / {fmt(get('machinery', wl, 'cpu_redis_s'))} | | | |")
+    p(f"| | CPU s used: Fugue engine / workers / Kafka (of it, the JVM's JIT); Celery or machinery workers / Redis | {fmt(get('fugue', wl, 'cpu_engine_s'))} / {fmt(get('fugue', wl, 'cpu_workers_s'))} / {kafka_cpu(wl)} | {fmt(get('celery', wl, 'cpu_workers_s'))} / {fmt(get('celery', wl, 'cpu_redis_s'))} | {fmt(get('machinery', wl, 'cpu_workers_s'))} / {fmt(get('machinery', wl, 'cpu_redis_s'))} | | | |")
     p(f"| | peak RSS MB: engine or Redis; largest worker process (all worker processes) | {fmt(get('fugue', wl, 'engine_rss_mb'))}; {fmt(get('fugue', wl, 'worker_rss_mb'))} ({fmt(get('fugue', wl, 'worker_rss_total_mb'))}) | {fmt(get('celery', wl, 'redis_rss_mb'))}; {fmt(get('celery', wl, 'worker_rss_mb'))} ({fmt(get('celery', wl, 'worker_rss_total_mb'))}) | {fmt(get('machinery', wl, 'redis_rss_mb'))}; {fmt(get('machinery', wl, 'worker_rss_mb'))} ({fmt(get('machinery', wl, 'worker_rss_total_mb'))}) | | | |")
+cold = R.get(("fugue", "chain-cold"))
+if cold and "error" not in cold:
+    p(f"| chain of {cold.get('n', 0):,} tasks.add on the freshly started broker (the warm-up run before the rows above) | per-hop p50 / p99 ms; Kafka CPU s (of it, the JVM's JIT) | {pair('fugue', 'chain-cold', 'hop_p50_ms', 'hop_p99_ms')}; {kafka_cpu('chain-cold')} | | | | | |")
 rp = R.get(("fugue", "replay"), {})
 p(f"| replay of the run's events topic ({fmt(rp.get('records'))} records) | events/s | {fmt(rp.get('events_per_s')) if 'error' not in rp else 'failed'} | | | | | |")
 big = R.get(("fugue", "bigchord"))

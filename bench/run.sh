@@ -6,6 +6,8 @@
 #   BENCH_BIG_CHORD (chord of this many header tasks for the memory check, 100000; 0 = skip)
 #   BENCH_FUGUE_WORKLOADS ("group chord chain many"), BENCH_TIMEOUT (900 s a workload),
 #   BENCH_MACHINERY_TIMEOUT (300 s), PROFILE_S (20 s of CPU profile a workload)
+#   BENCH_WARM_CHAIN (3000: a chain run before Fugue's measured workloads, so the
+#   broker's JIT has compiled the transaction path; recorded as "chain-cold"; 0 = none)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -43,6 +45,16 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 cpu_s() {
   local t=0 v
   for p in "$@"; do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0); t=$((t + v)); done
+  python3 -c "print(round($t / $(getconf CLK_TCK), 2))"
+}
+# jit_s PID -> CPU seconds the JVM's JIT compiler threads (C1, C2) used so far
+jit_s() {
+  local t=0 d v
+  for d in /proc/"$1"/task/*; do
+    case $(cat "$d/comm" 2>/dev/null) in
+      C1\ Compiler*|C2\ Compiler*) v=$(sed 's/.*) //' "$d/stat" | awk '{print $12+$13}'); t=$((t + v)) ;;
+    esac
+  done
   python3 -c "print(round($t / $(getconf CLK_TCK), 2))"
 }
 hwm_kb() { awk '/VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -126,15 +138,16 @@ if has fugue; then
       wprof=$!
     fi
     log "2. Fugue $1 n=$2"
-    local ce cw ck
-    ce=$(cpu_s "$ENGINE"); cw=$(cpu_s "${WORKERS[@]}"); ck=$(cpu_s "$KAFKA_PID")
+    local ce cw ck cj
+    ce=$(cpu_s "$ENGINE"); cw=$(cpu_s "${WORKERS[@]}"); ck=$(cpu_s "$KAFKA_PID"); cj=$(jit_s "$KAFKA_PID")
     if "$OUT/bin/fuguebench" run --brokers "$KAFKA_BROKERS" --server "$SERVER" --workload "$1" --n "$2" \
         --timeout "${BENCH_TIMEOUT:-900}s" >>"$RES" 2>"$OUT/fugue-$tag.err"; then
       read -r wmax wtot < <(rss_max_total "${WORKERS[@]}")
       note engine_rss_mb=$(( $(hwm_kb "$ENGINE") / 1024 )) worker_rss_mb="$wmax" worker_rss_total_mb="$wtot" \
         cpu_engine_s=$(python3 -c "print(round($(cpu_s "$ENGINE") - $ce, 2))") \
         cpu_workers_s=$(python3 -c "print(round($(cpu_s "${WORKERS[@]}") - $cw, 2))") \
-        cpu_kafka_s=$(python3 -c "print(round($(cpu_s "$KAFKA_PID") - $ck, 2))")
+        cpu_kafka_s=$(python3 -c "print(round($(cpu_s "$KAFKA_PID") - $ck, 2))") \
+        cpu_kafka_jit_s=$(python3 -c "print(round($(jit_s "$KAFKA_PID") - $cj, 2))")
     else
       echo "{\"system\":\"fugue\",\"workload\":\"$1\",\"n\":$2,\"error\":$(tail -1 "$OUT/fugue-$tag.err" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read().strip()))')}" >>"$RES"
     fi
@@ -148,6 +161,12 @@ if has fugue; then
     [ -z "$heap" ] || note engine_heap_after_mb="$heap"
     tail -1 "$RES" >&2
   }
+  # A broker that has just started spends seconds of CPU in its JIT compiler
+  # (C2) on the transaction path, and on 2 cores that slows every hop of the
+  # first few thousand: a chain of 1,000 on a fresh broker measures ~3x the
+  # hop of a warm one. A long-running broker is warm, so the measured
+  # workloads run after a chain that warms it; that chain is recorded too.
+  if [ "${BENCH_WARM_CHAIN:-3000}" -gt 0 ]; then fugue_run chain "${BENCH_WARM_CHAIN:-3000}" chain-cold; note workload=chain-cold; fi
   for wl in ${BENCH_FUGUE_WORKLOADS:-group chord chain many}; do
     case $wl in
       group|chord) fugue_run "$wl" "$N" ;;
