@@ -75,7 +75,21 @@ type Config struct {
 	// restarted engine fences its predecessor and aborts the transaction
 	// a crash left open at once, instead of letting it block readers
 	// until it times out. Default: made up once and kept in DataDir.
+	//
+	// It is also the engine's static member id in the group
+	// (group.instance.id): an engine that restarts after a crash, or a
+	// session the engine makes anew after a broker restart, takes its
+	// predecessor's place and partitions at once, instead of waiting for
+	// the old member's session to time out (45 s).
 	InstanceID string
+	// StayInGroup makes a stopping engine keep its place in the group, as
+	// a crashed one does, until its session times out (45 s): restarted
+	// within that time with the same InstanceID, it takes its partitions
+	// back without a rebalance (a rolling restart); not restarted, its
+	// partitions wait that long for another engine. Default false: a
+	// stopping engine leaves the group, and the others take its
+	// partitions at once.
+	StayInGroup bool
 	// Fold configures the projector.
 	Fold projector.Config
 	// Routes maps task names to queues, for tasks whose options name none

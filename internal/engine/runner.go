@@ -9,7 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/internal/topic"
@@ -34,6 +36,9 @@ var errRestart = errors.New("engine: restart the transactional session")
 // the aborted batch is consumed again from the committed offsets, and the
 // new session's assignment catches the store up.
 func (e *Engine) runProjector(ctx context.Context) error {
+	if !e.cfg.StayInGroup {
+		defer e.leaveGroup()
+	}
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	<-retry.C
@@ -52,6 +57,38 @@ func (e *Engine) runProjector(ctx context.Context) error {
 			return ctx.Err()
 		case <-retry.C:
 		}
+	}
+}
+
+// leaveTimeout bounds the LeaveGroup of a stopping engine.
+const leaveTimeout = 5 * time.Second
+
+// leaveGroup takes the engine's static member out of the group, so that
+// the other engines take its partitions now rather than once its session
+// times out: a static member's client does not leave on close (kgo.InstanceID).
+// A broker that cannot be reached only costs that wait.
+func (e *Engine) leaveGroup() {
+	ctx, cancel := context.WithTimeout(context.Background(), leaveTimeout)
+	defer cancel()
+	req := kmsg.NewPtrLeaveGroupRequest()
+	req.Group = e.cfg.Group
+	m := kmsg.NewLeaveGroupRequestMember()
+	m.InstanceID = &e.cfg.InstanceID
+	req.Members = append(req.Members, m)
+	resp, err := req.RequestWith(ctx, e.producer)
+	if err == nil {
+		err = kerr.ErrorForCode(resp.ErrorCode)
+		for _, m := range resp.Members {
+			err = errors.Join(err, kerr.ErrorForCode(m.ErrorCode))
+		}
+	}
+	switch {
+	case errors.Is(err, kerr.UnknownMemberID):
+		// Not in the group (never joined, or its session had ended).
+	case err != nil:
+		e.log.Warn("engine: could not leave the group; its partitions wait for the session timeout", "group", e.cfg.Group, "instance", e.cfg.InstanceID, "err", err)
+	default:
+		e.log.Info("engine: left the group", "group", e.cfg.Group, "instance", e.cfg.InstanceID)
 	}
 }
 
@@ -86,6 +123,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 		// this engine's requests to (owners.go).
 		kgo.ClientID(memberClientID(e.cfg.Advertise)),
 		kgo.ConsumerGroup(e.cfg.Group),
+		// A static member: the next session, or the engine restarted on
+		// the same data, replaces this one at once (Config.InstanceID).
+		kgo.InstanceID(e.cfg.InstanceID),
 		kgo.ConsumeTopics(evTopic),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.RequireStableFetchOffsets(),
