@@ -57,6 +57,10 @@ jit_s() {
   done
   python3 -c "print(round($t / $(getconf CLK_TCK), 2))"
 }
+# txns -> "COMMITTED ABORTED": the engine's Kafka transactions so far (/metrics)
+txns() {
+  curl -s "$SERVER/metrics" | awk '/^fugue_engine_transactions_total\{result="committed"\}/{c=$2} /^fugue_engine_transactions_total\{result="aborted"\}/{a=$2} END{printf "%d %d\n", c, a}'
+}
 hwm_kb() { awk '/VmHWM/{print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 reset_hwm() { for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 # rss_max_total PID... -> "MAX_MB TOTAL_MB" of VmHWM
@@ -138,8 +142,9 @@ if has fugue; then
       wprof=$!
     fi
     log "2. Fugue $1 n=$2"
-    local ce cw ck cj
+    local ce cw ck cj tc ta tc2 ta2
     ce=$(cpu_s "$ENGINE"); cw=$(cpu_s "${WORKERS[@]}"); ck=$(cpu_s "$KAFKA_PID"); cj=$(jit_s "$KAFKA_PID")
+    read -r tc ta < <(txns)
     if "$OUT/bin/fuguebench" run --brokers "$KAFKA_BROKERS" --server "$SERVER" --workload "$1" --n "$2" \
         --timeout "${BENCH_TIMEOUT:-900}s" >>"$RES" 2>"$OUT/fugue-$tag.err"; then
       read -r wmax wtot < <(rss_max_total "${WORKERS[@]}")
@@ -148,6 +153,8 @@ if has fugue; then
         cpu_workers_s=$(python3 -c "print(round($(cpu_s "${WORKERS[@]}") - $cw, 2))") \
         cpu_kafka_s=$(python3 -c "print(round($(cpu_s "$KAFKA_PID") - $ck, 2))") \
         cpu_kafka_jit_s=$(python3 -c "print(round($(jit_s "$KAFKA_PID") - $cj, 2))")
+      read -r tc2 ta2 < <(txns)
+      note engine_txns_committed=$((tc2 - tc)) engine_txns_aborted=$((ta2 - ta))
     else
       echo "{\"system\":\"fugue\",\"workload\":\"$1\",\"n\":$2,\"error\":$(tail -1 "$OUT/fugue-$tag.err" | python3 -c 'import json,sys;print(json.dumps(sys.stdin.read().strip()))')}" >>"$RES"
     fi
