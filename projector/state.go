@@ -137,3 +137,23 @@ type State interface {
 	// ClaimTask records that workflow wf uses task id.
 	ClaimTask(task, wf string) error
 }
+
+// HeaderReader is a State that can read a workflow's header alone, without
+// the canvas and the plan that Workflow compiles for a view.
+type HeaderReader interface {
+	// WorkflowHeader returns the workflow with neither Canvas nor Plan,
+	// or nil when it is unknown.
+	WorkflowHeader(id string) (*Workflow, error)
+}
+
+// Header returns workflow id's header (status, result, error, readiness),
+// or nil when it is unknown. A State that is a HeaderReader reads it
+// without compiling the workflow's canvas, which for a large canvas
+// costs far more than the header; any other State reads the whole
+// workflow, so Canvas and Plan may be set.
+func Header(st State, id string) (*Workflow, error) {
+	if h, ok := st.(HeaderReader); ok {
+		return h.WorkflowHeader(id)
+	}
+	return st.Workflow(id)
+}
