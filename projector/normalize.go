@@ -19,7 +19,8 @@ import (
 //     empty group is dropped, and a group followed by another element
 //     becomes a chord whose body is that element.
 //
-// The input is never modified.
+// The input is never modified; a task signature that needs no rewriting is
+// returned as it is, so the result shares it with the input.
 func normalize(s *canvas.Signature) *canvas.Signature {
 	switch s.Kind {
 	case canvas.KindMap, canvas.KindStarmap:
@@ -43,6 +44,11 @@ func normalize(s *canvas.Signature) *canvas.Signature {
 		}
 		return c
 	default:
+		if len(s.Options.Link) == 0 && len(s.Options.LinkError) == 0 {
+			// Nothing to rewrite: share s rather than copy it, so that a
+			// plan costs no copy of its task signatures.
+			return s
+		}
 		return shallow(s)
 	}
 }

@@ -60,8 +60,12 @@ func (p *Plan) Lookup(id string) (int32, bool) {
 // Compile normalises sig and numbers its nodes for workflow wf. It refuses
 // a canvas whose task_id options collide.
 func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
-	c := &compiler{wf: wf, plan: &Plan{ids: map[string]int32{}}}
-	c.add(normalize(sig), -1, 0, false)
+	root := normalize(sig)
+	// Sized up front: a chord of 100,000 tasks would otherwise grow the
+	// node array and the id index a dozen times over.
+	n := size(root)
+	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), ids: make(map[string]int32, n)}}
+	c.add(root, -1, 0, false)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
 	}
@@ -100,11 +104,13 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 	switch s.Kind {
 	case canvas.KindChain:
 		kind = ChainNode
+		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
 			members = append(members, c.add(m, i, int32(k), false))
 		}
 	case canvas.KindGroup:
 		kind = GroupNode
+		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
 			members = append(members, c.add(m, i, int32(k), false))
 		}
@@ -117,6 +123,7 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 			*header = *s.HeaderGroup
 		}
 		header.Tasks = s.Tasks
+		members = make([]int32, 0, 2)
 		members = append(members, c.add(header, i, 0, false))
 		members = append(members, c.add(s.Body, i, 1, false))
 	}
@@ -137,6 +144,40 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 		})
 	}
 	return i
+}
+
+// size is the number of plan nodes that add makes of normalised s, its
+// callbacks included.
+func size(s *canvas.Signature) int {
+	n := 1 + callbacks(&s.Options)
+	switch s.Kind {
+	case canvas.KindChain, canvas.KindGroup:
+		for _, m := range s.Tasks {
+			n += size(m)
+		}
+	case canvas.KindChord:
+		n++ // the header group
+		if s.HeaderGroup != nil {
+			n += callbacks(&s.HeaderGroup.Options)
+		}
+		for _, m := range s.Tasks {
+			n += size(m)
+		}
+		n += size(s.Body)
+	}
+	return n
+}
+
+// callbacks is the number of plan nodes of the callbacks in o.
+func callbacks(o *canvas.Options) int {
+	n := 0
+	for _, l := range o.Link {
+		n += size(l)
+	}
+	for _, l := range o.LinkError {
+		n += size(l)
+	}
+	return n
 }
 
 // resultTask is the id of the task whose result is node i's result: the

@@ -46,8 +46,10 @@ type Error struct {
 // State) so that one completion reads and writes O(1) records.
 type Workflow struct {
 	ID string
-	// Canvas is the submitted canvas in its wire form; Plan is derived from
-	// it and is never stored.
+	// Canvas is the submitted canvas in its wire form, set by Fold when it
+	// submits the workflow (a State may leave it out of a workflow it
+	// reads back: see State.Workflow); Plan is derived from it and is
+	// never stored.
 	Canvas map[string]any
 	Plan   *Plan
 	// Submitted is the time of the WorkflowSubmitted event (µs).
@@ -122,9 +124,12 @@ type Node struct {
 type State interface {
 	// Workflow returns the workflow or nil when it is unknown. The Plan of
 	// a returned workflow is set, except that a State that only folds
-	// (statestore.Txn) may leave out the Canvas and Plan of a Completed
-	// workflow: Fold reads nothing of it but the header. States read for
-	// views (MemState, statestore.Reader) always set them.
+	// (statestore.Txn) may leave out the Plan of a Completed workflow:
+	// Fold reads nothing of it but the header. States read for views
+	// (MemState, statestore.Reader) always set it. Fold reads the Canvas
+	// of no workflow but the one it submits, and a State that keeps the
+	// canvas in a record of its own (statestore) may leave it out of a
+	// workflow it reads back, unless the workflow was refused.
 	Workflow(id string) (*Workflow, error)
 	// PutWorkflow records a new or changed workflow.
 	PutWorkflow(w *Workflow) error
@@ -136,4 +141,24 @@ type State interface {
 	TaskOwner(task string) (string, error)
 	// ClaimTask records that workflow wf uses task id.
 	ClaimTask(task, wf string) error
+}
+
+// HeaderReader is a State that can read a workflow's header alone, without
+// the canvas and the plan that Workflow compiles for a view.
+type HeaderReader interface {
+	// WorkflowHeader returns the workflow with neither Canvas nor Plan,
+	// or nil when it is unknown.
+	WorkflowHeader(id string) (*Workflow, error)
+}
+
+// Header returns workflow id's header (status, result, error, readiness),
+// or nil when it is unknown. A State that is a HeaderReader reads it
+// without compiling the workflow's canvas, which for a large canvas
+// costs far more than the header; any other State reads the whole
+// workflow, so Canvas and Plan may be set.
+func Header(st State, id string) (*Workflow, error) {
+	if h, ok := st.(HeaderReader); ok {
+		return h.WorkflowHeader(id)
+	}
+	return st.Workflow(id)
 }

@@ -44,7 +44,7 @@ func (t *Txn) Commit() error {
 		case e.w.Completed:
 			t.s.plans.remove(e.id)
 		case e.fresh && e.w.Plan != nil:
-			t.s.plans.add(e.id, compiled{canvas: e.w.Canvas, plan: e.w.Plan})
+			t.s.plans.add(e.id, compiled{plan: e.w.Plan})
 		}
 	}
 	return nil

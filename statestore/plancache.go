@@ -6,11 +6,12 @@ import (
 	"github.com/fugue-run/fugue/projector"
 )
 
-// compiled is a workflow's canvas and the plan compiled from it. Both are
-// immutable once built, so transactions and readers share them.
+// compiled is the plan compiled from a workflow's canvas. It is immutable
+// once built, so transactions and readers share it. The canvas itself is
+// not kept: nothing reads it back once its record is written, and its
+// value tree would double the memory a large workflow holds while it runs.
 type compiled struct {
-	canvas map[string]any
-	plan   *projector.Plan
+	plan *projector.Plan
 }
 
 // planCache is a least-recently-used cache of compiled plans by workflow

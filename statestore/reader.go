@@ -19,7 +19,10 @@ type Reader struct {
 	snap *pebble.Snapshot
 }
 
-var _ projector.State = (*Reader)(nil)
+var (
+	_ projector.State        = (*Reader)(nil)
+	_ projector.HeaderReader = (*Reader)(nil)
+)
 
 // Reader returns a view of the latest committed state: each call reads
 // what is committed at that moment, so two calls may straddle a commit
@@ -49,6 +52,17 @@ func (r *Reader) Close() error {
 func (r *Reader) Workflow(id string) (*projector.Workflow, error) {
 	w, _, err := r.s.loadWorkflow(r.src, id, nil, true)
 	return w, err
+}
+
+// WorkflowHeader implements projector.HeaderReader: the workflow without
+// its canvas and plan, or nil when it is unknown.
+func (r *Reader) WorkflowHeader(id string) (*projector.Workflow, error) {
+	var w *projector.Workflow
+	_, err := get(r.src, appendWorkflowKey(nil, id), func(v []byte) (err error) {
+		w, err = projector.DecodeWorkflow(v)
+		return err
+	})
+	return w, wrap(id, err)
 }
 
 // Node implements projector.State.

@@ -28,8 +28,14 @@ func TestReaderSeesCommittedOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := r.Workflow("w1")
-	if err != nil || w == nil || w.Plan == nil || w.Canvas == nil {
+	if err != nil || w == nil || w.Plan == nil {
 		t.Fatalf("reader after commit: %+v %v", w, err)
+	}
+	if h, err := r.WorkflowHeader("w1"); err != nil || h == nil || h.Plan != nil || h.Canvas != nil || h.Status != w.Status || h.Submitted != w.Submitted {
+		t.Fatalf("header after commit: %+v %v, workflow %+v", h, err, w)
+	}
+	if h, err := r.WorkflowHeader("w2"); err != nil || h != nil {
+		t.Fatalf("header of an unknown workflow: %+v %v", h, err)
 	}
 	snap := s.Snapshot()
 	defer snap.Close()

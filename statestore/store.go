@@ -139,11 +139,12 @@ func get(src source, key []byte, fn func(v []byte) error) (bool, error) {
 	return true, errors.Join(err, closer.Close())
 }
 
-// loadWorkflow reads workflow id from src with its canvas and plan; nil
-// when it is unknown. A completed workflow comes without them unless
-// views is set: nothing more is folded into it, and compiling a large
-// canvas again for each late duplicate event would cost O(canvas) each.
-// buf is scratch space for keys.
+// loadWorkflow reads workflow id from src with its plan; nil when it is
+// unknown. A completed workflow comes without it unless views is set:
+// nothing more is folded into it, and compiling a large canvas again for
+// each late duplicate event would cost O(canvas) each. The canvas is read
+// only to compile the plan, and comes with the workflow only when it was
+// refused (it has no plan). buf is scratch space for keys.
 func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*projector.Workflow, []byte, error) {
 	var w *projector.Workflow
 	buf = appendWorkflowKey(buf[:0], id)
@@ -159,14 +160,17 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*pr
 	}
 	if w.Rejected == "" {
 		if c, ok := s.plans.get(id); ok {
-			w.Canvas, w.Plan = c.canvas, c.plan
+			w.Plan = c.plan
 			return w, buf, nil
 		}
 	}
-	var c compiled
+	var (
+		c      compiled
+		canvas map[string]any
+	)
 	buf = appendCanvasKey(buf[:0], id)
 	found, err = get(src, buf, func(v []byte) (err error) {
-		c.canvas, err = projector.DecodeCanvas(v)
+		canvas, err = projector.DecodeCanvas(v)
 		return err
 	})
 	if err != nil {
@@ -175,17 +179,17 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*pr
 	if !found {
 		return nil, buf, fmt.Errorf("statestore: workflow %s has no canvas record", id)
 	}
-	w.Canvas = c.canvas
 	if w.Rejected != "" {
+		w.Canvas = canvas
 		return w, buf, nil // refused: it never had a plan
 	}
-	if c.plan, err = compile(id, c.canvas, s.cfg.limits); err != nil {
+	if c.plan, err = compile(id, canvas, s.cfg.limits); err != nil {
 		return nil, buf, err
 	}
 	if !w.Completed { // a completed one is only read, for views
 		c = s.plans.add(id, c)
 	}
-	w.Canvas, w.Plan = c.canvas, c.plan
+	w.Plan = c.plan
 	return w, buf, nil
 }
 

@@ -14,7 +14,7 @@ func (s *server) revokeWorkflow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) revokeWorkflowHere(w http.ResponseWriter, r *http.Request, id string) {
-	wf, err := s.b.State().Workflow(id)
+	wf, err := projector.Header(s.b.State(), id)
 	switch {
 	case err != nil:
 		s.internalError(w, r, err)

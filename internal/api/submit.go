@@ -38,7 +38,7 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err.Error())
 		return
 	}
-	wire := v.(map[string]any) // FromOwnedValue accepts nothing else at the root
+	sub := &submission{sig: sig, wire: v.(map[string]any), size: len(body)} // FromOwnedValue accepts nothing but a dict at the root
 
 	id := sig.Options.TaskID
 	var extra http.Header
@@ -51,15 +51,26 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		extra = http.Header{HeaderWorkflowID: {id}}
 	}
 	s.routed(w, r, "submit", id, body, extra,
-		func() { s.submitHere(w, r, id, sig, wire, len(body)) },
-		func(why error) { s.submitUnchecked(w, r, id, wire, len(body), why) })
+		func() { s.submitHere(w, r, id, sub) },
+		func(why error) { s.submitUnchecked(w, r, id, sub, why) })
 }
+
+// submission is a canvas being submitted: parsed, and in its wire form.
+// Once it is appended both are let go (release), so that a large canvas
+// is not held while the request waits for the engine to fold it.
+type submission struct {
+	sig  *canvas.Signature
+	wire map[string]any
+	size int // of the request body
+}
+
+func (sub *submission) release() { sub.sig, sub.wire = nil, nil }
 
 // submitHere submits a canvas to this engine, which owns its workflow's
 // partition: it answers as submit says.
-func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, sig *canvas.Signature, wire map[string]any, size int) {
+func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, sub *submission) {
 	st := s.b.State()
-	old, err := st.Workflow(id)
+	old, err := projector.Header(st, id)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -68,22 +79,24 @@ func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, s
 		s.submitted(w, r, id, old)
 		return
 	}
-	if reason, err := precheck(st, id, sig); err != nil {
+	reason, err := precheck(st, id, sub.sig)
+	sub.sig = nil // only the wire form is appended
+	if err != nil {
 		s.internalError(w, r, err)
 		return
 	} else if reason != "" {
 		s.refuse(w, r, reason)
 		return
 	}
-	if !s.append(w, r, id, wire) {
+	if !s.append(w, r, id, sub) {
 		return
 	}
-	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", size)
+	s.cfg.Logger.Debug("api: workflow submitted", "workflow", id, "bytes", sub.size)
 
 	var seen *projector.Workflow
 	if s.cfg.SubmitWait > 0 {
 		_, err = s.await(r.Context(), s.cfg.SubmitWait, func(st projector.State) (bool, error) {
-			w, err := st.Workflow(id)
+			w, err := projector.Header(st, id)
 			seen = w
 			return w != nil, err
 		})
@@ -102,18 +115,19 @@ func (s *server) submitHere(w http.ResponseWriter, r *http.Request, id string, s
 // and rejects the rest with a WorkflowRejected, as it does for a stream
 // producer's submission. So a submission is never refused for want of an
 // engine: a single engine that restarts answers 201, as before routing.
-func (s *server) submitUnchecked(w http.ResponseWriter, r *http.Request, id string, wire map[string]any, size int, why error) {
-	if !s.append(w, r, id, wire) {
+func (s *server) submitUnchecked(w http.ResponseWriter, r *http.Request, id string, sub *submission, why error) {
+	if !s.append(w, r, id, sub) {
 		return
 	}
-	s.cfg.Logger.Info("api: workflow submitted unchecked: no engine owns its partition now", "workflow", id, "bytes", size, "why", why)
+	s.cfg.Logger.Info("api: workflow submitted unchecked: no engine owns its partition now", "workflow", id, "bytes", sub.size, "why", why)
 	s.submitted(w, r, id, nil)
 }
 
-// append appends the submission of a canvas; false when it could not,
-// after answering 413 (over Kafka's record limit) or 503.
-func (s *server) append(w http.ResponseWriter, r *http.Request, id string, wire map[string]any) bool {
-	err := s.b.Submit(r.Context(), id, wire)
+// append appends the submission of a canvas and releases it; false when
+// it could not, after answering 413 (over Kafka's record limit) or 503.
+func (s *server) append(w http.ResponseWriter, r *http.Request, id string, sub *submission) bool {
+	err := s.b.Submit(r.Context(), id, sub.wire)
+	sub.release()
 	switch {
 	case err == nil:
 		return true

@@ -24,7 +24,7 @@ func (s *server) workflowHere(w http.ResponseWriter, r *http.Request, id string,
 	var wf *projector.Workflow
 	st, err := s.await(r.Context(), wait, func(st projector.State) (bool, error) {
 		var err error
-		wf, err = st.Workflow(id)
+		wf, err = projector.Header(st, id) // Describe compiles its plan, once
 		return wf == nil || wf.Ready(), err
 	})
 	switch {

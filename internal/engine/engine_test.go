@@ -31,7 +31,7 @@ type stack struct {
 	errs   chan error
 }
 
-func logger(t *testing.T) *slog.Logger {
+func logger(t testing.TB) *slog.Logger {
 	if testing.Verbose() {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
@@ -39,14 +39,14 @@ func logger(t *testing.T) *slog.Logger {
 }
 
 // startStack runs an engine and n workers with the demo tasks.
-func startStack(t *testing.T, brokers []string, workers int) *stack {
+func startStack(t testing.TB, brokers []string, workers int) *stack {
 	t.Helper()
 	return startStackWith(t, brokers, workers, nil)
 }
 
 // startStackWith is startStack with the engine's Config changed by mod,
 // and opts given to the engine and the workers.
-func startStackWith(t *testing.T, brokers []string, workers int, mod func(*engine.Config), opts ...kgo.Opt) *stack {
+func startStackWith(t testing.TB, brokers []string, workers int, mod func(*engine.Config), opts ...kgo.Opt) *stack {
 	t.Helper()
 	prefix := kafkatest.Name(t, "fugue") + "."
 	cfg := engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)}

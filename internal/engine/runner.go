@@ -405,6 +405,7 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out
 	if err != nil {
 		return out, timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", ev.ID, r.Topic, r.Partition, r.Offset, err)
 	}
+	var key []byte // the outputs' workflow id, shared by their records
 	for i := range out {
 		o := &out[i]
 		e.observe(txn, o)
@@ -424,7 +425,10 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out
 				return out, timers, err
 			}
 		}
-		produce(&kgo.Record{Topic: e.names.Events(), Key: []byte(o.Workflow), Value: val})
+		if string(key) != o.Workflow {
+			key = []byte(o.Workflow)
+		}
+		produce(&kgo.Record{Topic: e.names.Events(), Key: key, Value: val})
 		switch b := o.Body.(type) {
 		case *events.TaskDispatched:
 			q, err := e.queue(b)
@@ -435,6 +439,11 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out
 		case *events.TaskRevoked:
 			produce(&kgo.Record{Topic: e.names.Control(), Key: []byte(o.Task), Value: val})
 		}
+		// Produced: the record holds all that is needed. Let the event go
+		// now rather than after the last output: a large canvas emits
+		// one dispatch per task, and the transaction holds the records
+		// until it ends.
+		*o = events.Event{}
 	}
 	return out, timers, nil
 }

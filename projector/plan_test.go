@@ -1,0 +1,66 @@
+package projector
+
+import (
+	"bufio"
+	"os"
+	"testing"
+
+	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/value"
+)
+
+// TestCompileSizesExactly checks that size counts the nodes Compile makes,
+// so that the plan's node array is allocated once, at its final size.
+func TestCompileSizesExactly(t *testing.T) {
+	t.Parallel()
+	add := func(args ...any) *canvas.Signature { return canvas.S("tasks.add", args...) }
+	sigs := map[string]*canvas.Signature{
+		"task":                   add(1, 2),
+		"task with callbacks":    add(1, 2).Link(add(3), canvas.Chain(add(4), add(5))).OnError(canvas.S("tasks.log")),
+		"chord":                  canvas.Chord(canvas.Group(add(1, 1), add(2, 2)), canvas.S("tasks.tsum")),
+		"header group callbacks": canvas.Chord(canvas.Group(add(1, 1)).Link(add(9)).OnError(canvas.S("tasks.log")), canvas.S("tasks.tsum")),
+		"chain upgraded to chord": canvas.Chain(add(1, 1),
+			canvas.Group(add(2), add(3)).Link(add(7)), canvas.S("tasks.tsum").Link(add(8))),
+		"nested groups":  canvas.Group(add(1, 1), canvas.Group(add(2, 2), canvas.Group(add(3, 3))), canvas.Chain(add(4, 4), add(5))),
+		"one-member":     canvas.Chain(add(1, 1), canvas.Group(add(2)), canvas.Group(), add(3)),
+		"chunks and map": canvas.Group(canvas.Chunks(add(), [][]any{{1, 2}, {3, 4}, {5, 6}}, 2), canvas.Map(canvas.S("tasks.double"), []any{1, 2})),
+		"chord of chords": canvas.Chord(canvas.Group(
+			canvas.Chord(canvas.Group(add(1, 1)), canvas.S("tasks.tsum")).Link(add(1)),
+			canvas.Chord(canvas.Group(add(2, 2), add(3, 3)).OnError(canvas.S("tasks.log")), canvas.S("tasks.tsum")),
+		), canvas.Chord(canvas.Group(add(4)), canvas.S("tasks.tsum"))),
+	}
+	f, err := os.Open("../canvas/testdata/cases.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		v, err := value.DecodeJSON(sc.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.(map[string]any)
+		sig, err := canvas.FromValue(c["canvas"], canvas.Limits{})
+		if err != nil {
+			continue // a refused canvas compiles to nothing
+		}
+		sigs[c["name"].(string)] = sig
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for name, sig := range sigs {
+		if err := sig.Validate(canvas.Limits{}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		p, err := Compile("w", sig)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(p.Nodes) != cap(p.Nodes) {
+			t.Errorf("%s: %d nodes, sized for %d", name, len(p.Nodes), cap(p.Nodes))
+		}
+	}
+}
