@@ -48,22 +48,16 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 		return res, err
 	}
 	defer admCl.Close()
-	ends, err := kadm.NewClient(admCl).ListCommittedOffsets(ctx, evTopic)
+	last, err := replayEnds(ctx, admCl, evTopic)
 	if err != nil {
-		return res, fmt.Errorf("engine: list end offsets of %s: %w", evTopic, err)
+		return res, err
 	}
-	// Each partition is read through its last stable offset; with control
-	// records kept, the record just below it is always seen.
-	last := map[int32]int64{}
-	start := map[int32]kgo.Offset{}
-	ends.Each(func(o kadm.ListedOffset) {
-		if o.Err == nil && o.Offset > 0 {
-			last[o.Partition] = o.Offset - 1
-			start[o.Partition] = kgo.NewOffset().AtStart()
-		}
-	})
 	t0 := time.Now()
 	if len(last) > 0 {
+		start := map[int32]kgo.Offset{}
+		for p := range last {
+			start[p] = kgo.NewOffset().AtStart()
+		}
 		cl, err := kgo.NewClient(append(base,
 			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{evTopic: start}),
 			kgo.FetchIsolationLevel(kgo.ReadCommitted()),
@@ -73,13 +67,11 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 			return res, err
 		}
 		defer cl.Close()
-		codec, err := events.NewCodec()
+		rp, err := newReplayer(store, evTopic, last, fold)
 		if err != nil {
 			return res, err
 		}
-		folder := projector.New(fold)
-		var out []events.Event
-		for len(last) > 0 {
+		for !rp.done() {
 			fetches := cl.PollRecords(ctx, 10000)
 			if err := ctx.Err(); err != nil {
 				return res, err
@@ -87,49 +79,96 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 			if err := fetches.Err(); err != nil {
 				return res, fmt.Errorf("engine: replay: %w", err)
 			}
-			txn := store.Begin()
-			var ferr error
-			fetches.EachPartition(func(p kgo.FetchTopicPartition) {
-				end, open := last[p.Partition]
-				if !open || ferr != nil {
-					return
-				}
-				applied := int64(-1)
-				for _, r := range p.Records {
-					if r.Offset > end {
-						break
-					}
-					applied = r.Offset
-					if r.Attrs.IsControl() {
-						continue
-					}
-					ev, err := codec.Decode(r.Value)
-					if err != nil || string(r.Key) != ev.Workflow {
-						continue // set aside by the live engine
-					}
-					if out, err = folder.Fold(txn, ev, out[:0]); err != nil && !errors.Is(err, projector.ErrBadEvent) {
-						ferr = err
-						return
-					}
-					res.Records++
-				}
-				if applied >= 0 {
-					txn.SetApplied(evTopic, p.Partition, applied)
-				}
-				if applied == end {
-					delete(last, p.Partition)
-				}
-			})
-			if ferr != nil {
-				txn.Discard()
-				return res, ferr
-			}
-			if err := txn.Commit(); err != nil {
+			if err := rp.apply(fetches); err != nil {
 				return res, err
 			}
 		}
+		res.Records = rp.records
 	}
 	res.Took = time.Since(t0)
 	res.Hash, err = store.Hash()
 	return res, err
+}
+
+// replayEnds returns, for every partition of evTopic that holds records,
+// the offset of the last record below its last stable offset: with
+// control records kept, that record is always seen.
+func replayEnds(ctx context.Context, cl *kgo.Client, evTopic string) (map[int32]int64, error) {
+	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, evTopic)
+	if err != nil {
+		return nil, fmt.Errorf("engine: list end offsets of %s: %w", evTopic, err)
+	}
+	last := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Err == nil && o.Offset > 0 {
+			last[o.Partition] = o.Offset - 1
+		}
+	})
+	return last, nil
+}
+
+// replayer folds fetched records of the events topic into a store, one
+// Txn per fetch, up to the last offset of each partition.
+type replayer struct {
+	store   *statestore.Store
+	codec   *events.Codec
+	folder  *projector.Folder
+	topic   string
+	last    map[int32]int64 // partitions still open, and where they end
+	out     []events.Event
+	records int64
+}
+
+func newReplayer(store *statestore.Store, evTopic string, last map[int32]int64, fold projector.Config) (*replayer, error) {
+	codec, err := events.NewCodec()
+	if err != nil {
+		return nil, err
+	}
+	return &replayer{store: store, codec: codec, folder: projector.New(fold), topic: evTopic, last: last}, nil
+}
+
+// done reports whether every partition was folded up to its end.
+func (rp *replayer) done() bool { return len(rp.last) == 0 }
+
+// apply folds the records of fetches and commits them with the applied
+// offsets they cover.
+func (rp *replayer) apply(fetches kgo.Fetches) error {
+	txn := rp.store.Begin()
+	var ferr error
+	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+		end, open := rp.last[p.Partition]
+		if !open || ferr != nil {
+			return
+		}
+		applied := int64(-1)
+		for _, r := range p.Records {
+			if r.Offset > end {
+				break
+			}
+			applied = r.Offset
+			if r.Attrs.IsControl() {
+				continue
+			}
+			ev, err := rp.codec.Decode(r.Value)
+			if err != nil || string(r.Key) != ev.Workflow {
+				continue // set aside by the live engine
+			}
+			if rp.out, err = rp.folder.Fold(txn, ev, rp.out[:0]); err != nil && !errors.Is(err, projector.ErrBadEvent) {
+				ferr = err
+				return
+			}
+			rp.records++
+		}
+		if applied >= 0 {
+			txn.SetApplied(rp.topic, p.Partition, applied)
+		}
+		if applied == end {
+			delete(rp.last, p.Partition)
+		}
+	})
+	if ferr != nil {
+		txn.Discard()
+		return ferr
+	}
+	return txn.Commit()
 }
