@@ -58,7 +58,7 @@ func BenchmarkReplay(b *testing.B) {
 		var records int64
 		for b.Loop() {
 			b.StopTimer()
-			store, err := statestore.Open(b.TempDir())
+			store, err := statestore.Open(b.TempDir(), statestore.WithNodeCacheSize(replayNodeCache))
 			if err != nil {
 				b.Fatal(err)
 			}
