@@ -32,7 +32,10 @@ const replayNodeCache = 250_000
 // Replay rebuilds the state from offset 0 of every partition of the events
 // topic into a fresh store at dir, up to the end of the log as it is when
 // the replay starts (the last stable offset), and returns its hash. Fold's
-// outputs are discarded: they are on the log already.
+// outputs are discarded: they are on the log already. One goroutine
+// fetches and decodes a poll while another folds and commits the one
+// before, in one Txn a poll; nodes stay in memory between transactions
+// (replayNodeCache).
 func Replay(ctx context.Context, brokers []string, prefix, dir string, fold projector.Config, opts ...kgo.Opt) (ReplayResult, error) {
 	var res ReplayResult
 	if prefix == "" {
@@ -76,19 +79,11 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 		if err != nil {
 			return res, err
 		}
-		for !rp.done() {
-			fetches := cl.PollRecords(ctx, 10000)
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			if err := fetches.Err(); err != nil {
-				return res, fmt.Errorf("engine: replay: %w", err)
-			}
-			if err := rp.apply(fetches); err != nil {
-				return res, err
-			}
-		}
+		err = rp.run(ctx, cl)
 		res.Records = rp.records
+		if err != nil {
+			return res, err
+		}
 	}
 	res.Took = time.Since(t0)
 	res.Hash, err = store.Hash()
@@ -112,17 +107,46 @@ func replayEnds(ctx context.Context, cl *kgo.Client, evTopic string) (map[int32]
 	return last, nil
 }
 
-// replayer folds fetched records of the events topic into a store, one
-// Txn per fetch, up to the last offset of each partition.
+// replayer folds the events topic into a store in two stages that run at
+// the same time: one goroutine fetches and decodes a poll's records while
+// another folds the previous poll's events and commits them, one Txn per
+// poll, up to the last offset of each partition.
 type replayer struct {
-	store   *statestore.Store
-	codec   *events.Codec
-	folder  *projector.Folder
-	topic   string
-	last    map[int32]int64 // partitions still open, and where they end
+	store  *statestore.Store
+	codec  *events.Codec
+	folder *projector.Folder
+	topic  string
+	// last holds the partitions still open and where they end; the
+	// decoding stage owns it.
+	last map[int32]int64
+	// out and records belong to the folding stage.
 	out     []events.Event
 	records int64
 }
+
+// fetchSource is what a replay polls: a *kgo.Client consuming the events
+// topic, read_committed, with control records kept.
+type fetchSource interface {
+	PollRecords(ctx context.Context, maxPollRecords int) kgo.Fetches
+}
+
+var _ fetchSource = (*kgo.Client)(nil)
+
+// replayBatch is one poll's records, decoded, in the order they are
+// folded, and the offset each partition is applied up to with them.
+type replayBatch struct {
+	evs     []*events.Event
+	applied []appliedOffset
+}
+
+type appliedOffset struct {
+	partition int32
+	offset    int64
+}
+
+// replayPoll is how many records a replay fetches, decodes, folds and
+// commits at a time.
+const replayPoll = 10000
 
 func newReplayer(store *statestore.Store, evTopic string, last map[int32]int64, fold projector.Config) (*replayer, error) {
 	codec, err := events.NewCodec()
@@ -132,17 +156,72 @@ func newReplayer(store *statestore.Store, evTopic string, last map[int32]int64, 
 	return &replayer{store: store, codec: codec, folder: projector.New(fold), topic: evTopic, last: last}, nil
 }
 
-// done reports whether every partition was folded up to its end.
-func (rp *replayer) done() bool { return len(rp.last) == 0 }
-
-// apply folds the records of fetches and commits them with the applied
-// offsets they cover.
-func (rp *replayer) apply(fetches kgo.Fetches) error {
-	txn := rp.store.Begin()
+// run folds src up to the end of every partition in rp.last.
+func (rp *replayer) run(ctx context.Context, src fetchSource) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// One batch decoded ahead of the one folding: the two stages overlap
+	// and at most three polls' events are in memory.
+	batches := make(chan *replayBatch, 1)
+	free := make(chan *replayBatch, 3)
+	decoded := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		decoded <- rp.decodeAll(ctx, src, batches, free)
+	}()
 	var ferr error
+	for b := range batches {
+		if ferr == nil {
+			if ferr = rp.fold(b); ferr != nil {
+				cancel() // and drain: the decoder stops at its next send
+			}
+		}
+		clear(b.evs)
+		b.evs, b.applied = b.evs[:0], b.applied[:0]
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	if err := <-decoded; ferr == nil {
+		return err
+	}
+	return ferr
+}
+
+// decodeAll polls src and sends each poll's decoded events to batches
+// until every partition is read to its end, reusing the batches on free.
+func (rp *replayer) decodeAll(ctx context.Context, src fetchSource, batches chan<- *replayBatch, free <-chan *replayBatch) error {
+	for len(rp.last) > 0 {
+		fetches := src.PollRecords(ctx, replayPoll)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fetches.Err(); err != nil {
+			return fmt.Errorf("engine: replay: %w", err)
+		}
+		var b *replayBatch
+		select {
+		case b = <-free:
+		default:
+			b = &replayBatch{evs: make([]*events.Event, 0, replayPoll)}
+		}
+		rp.decode(fetches, b)
+		select {
+		case batches <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// decode decodes the records of fetches that are up to their partition's
+// end into b, skipping what the live engine set aside.
+func (rp *replayer) decode(fetches kgo.Fetches, b *replayBatch) {
 	fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 		end, open := rp.last[p.Partition]
-		if !open || ferr != nil {
+		if !open {
 			return
 		}
 		applied := int64(-1)
@@ -158,22 +237,31 @@ func (rp *replayer) apply(fetches kgo.Fetches) error {
 			if err != nil || string(r.Key) != ev.Workflow {
 				continue // set aside by the live engine
 			}
-			if rp.out, err = rp.folder.Fold(txn, ev, rp.out[:0]); err != nil && !errors.Is(err, projector.ErrBadEvent) {
-				ferr = err
-				return
-			}
-			rp.records++
+			b.evs = append(b.evs, ev)
 		}
 		if applied >= 0 {
-			txn.SetApplied(rp.topic, p.Partition, applied)
+			b.applied = append(b.applied, appliedOffset{p.Partition, applied})
 		}
 		if applied == end {
 			delete(rp.last, p.Partition)
 		}
 	})
-	if ferr != nil {
-		txn.Discard()
-		return ferr
+}
+
+// fold folds b's events in one Txn and commits them with the applied
+// offsets they cover.
+func (rp *replayer) fold(b *replayBatch) error {
+	txn := rp.store.Begin()
+	for _, ev := range b.evs {
+		var err error
+		if rp.out, err = rp.folder.Fold(txn, ev, rp.out[:0]); err != nil && !errors.Is(err, projector.ErrBadEvent) {
+			txn.Discard()
+			return err
+		}
+		rp.records++
+	}
+	for _, a := range b.applied {
+		txn.SetApplied(rp.topic, a.partition, a.offset)
 	}
 	return txn.Commit()
 }
