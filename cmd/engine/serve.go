@@ -257,7 +257,7 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 	prefix := fs.String("prefix", topic.DefaultPrefix, "prefix of every topic name")
 	kafka := kafkaopt.Register(fs, env)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: engine replay --brokers HOST:PORT,... --data DIR\n\nRebuilds the state from offset 0 of the events topic into DIR and prints\nthe state hash on stdout; records folded and throughput go to stderr.\n\nflags:")
+		fmt.Fprintln(stderr, "usage: engine replay --brokers HOST:PORT,... --data DIR\n\nRebuilds the state from offset 0 of the events topic into DIR and prints\nthe state hash on stdout; records folded and throughput go to stderr.\nDIR must hold no state: an interrupted replay leaves a partial one, so\nstart again in an empty directory.\n\nflags:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

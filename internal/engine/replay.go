@@ -35,7 +35,13 @@ const replayNodeCache = 250_000
 // outputs are discarded: they are on the log already. One goroutine
 // fetches and decodes a poll while another folds and commits the one
 // before, in one Txn a poll; nodes stay in memory between transactions
-// (replayNodeCache).
+// (replayNodeCache), and records of the types Fold ignores
+// (projector.Inert) are counted without being decoded.
+//
+// Commits are not synced one by one (statestore's durability); closing
+// the store at the end syncs them. A replay that is interrupted, by a
+// crash or by ctx, leaves a partial store in dir, which a replay refuses:
+// start again in an empty directory.
 func Replay(ctx context.Context, brokers []string, prefix, dir string, fold projector.Config, opts ...kgo.Opt) (ReplayResult, error) {
 	var res ReplayResult
 	if prefix == "" {
