@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -27,6 +28,7 @@ func FuzzDecode(f *testing.F) {
 		checkDecodeError(t, err)
 		if err == nil {
 			checkStable(t, c, e)
+			checkPeek(t, c, b, e)
 		}
 		canvas, err := c.DecodeCanvas(b)
 		checkDecodeError(t, err)
@@ -56,6 +58,18 @@ func FuzzResolve(f *testing.F) {
 			checkStable(t, c, e)
 		}
 	})
+}
+
+// checkPeek checks that Peek, where it answers, agrees with Decode.
+func checkPeek(t *testing.T, c *Codec, b []byte, e *Event) {
+	t.Helper()
+	wf, kind, ok := c.Peek(b)
+	if !ok {
+		return
+	}
+	if string(wf) != e.Workflow || reflect.TypeOf(kind) != reflect.TypeOf(e.Body) {
+		t.Fatalf("Peek read workflow %q and %T, Decode %q and %T", wf, kind, e.Workflow, e.Body)
+	}
 }
 
 func checkDecodeError(t *testing.T, err error) {

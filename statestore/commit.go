@@ -35,6 +35,9 @@ func (t *Txn) Commit() error {
 	if err := b.Commit(pebble.NoSync); err != nil {
 		return fmt.Errorf("statestore: commit: %w", err)
 	}
+	if t.s.nodes != nil {
+		t.s.nodes.commit(st)
+	}
 	// New plans are committed now: keep them for the next transactions.
 	// A completed workflow folds nothing more: its plan goes, so that
 	// the memory of a large canvas is given back when it is done (a

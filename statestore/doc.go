@@ -51,6 +51,9 @@
 //   - WithCacheSize: Pebble's block cache in bytes. Default 64 MiB.
 //   - WithPlanCacheSize: compiled plans kept across transactions. Default
 //     10,000.
+//   - WithNodeCacheSize: committed nodes kept across transactions, so
+//     that a transaction's first read of a node needs no Pebble read.
+//     Default 0 (none); replay turns it on.
 //   - WithLimits: the canvas limits a stored canvas is parsed with when its
 //     plan is compiled again; must match the projector's. Default
 //     canvas.DefaultLimits.

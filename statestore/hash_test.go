@@ -62,6 +62,80 @@ func TestHashEqualsMemState(t *testing.T) {
 	}
 }
 
+// TestNodeCacheFoldsAlike folds the conformance cases with delivery chaos
+// and a large chord into stores with node caches of several sizes (one
+// that holds everything, one that keeps evicting, one too small for any
+// workflow) and small transactions, so that most node reads cross a
+// commit: outputs and hash must be those of the memory fold.
+func TestNodeCacheFoldsAlike(t *testing.T) {
+	t.Parallel()
+	canvases := append(caseCanvases(t), chord(2000).Value())
+	h := record(t, harness.Chaos{Seed: 11, Shuffle: true, RerunTask: 0.2, Redeliver: 0.2}, canvases...)
+	mem, memOuts := memFold(t, h.Log)
+	want := mem.Hash()
+	for _, size := range []int{1 << 20, 50, 1} {
+		for _, every := range []int{1, 13} {
+			t.Run(fmt.Sprintf("size=%d/every=%d", size, every), func(t *testing.T) {
+				t.Parallel()
+				s, _ := setup(t, WithNodeCacheSize(size))
+				f := newFolder(s, every)
+				f.outputs = make([][]events.Event, len(h.Log))
+				f.fold(t, h.Log, 0)
+				sameOutputs(t, h.Log, f.outputs, memOuts)
+				if got := mustHash(t, s); got != want {
+					t.Fatalf("store hash %x, memory %x", got, want)
+				}
+				if s.nodes.n > size {
+					t.Fatalf("the cache holds %d nodes, more than its %d", s.nodes.n, size)
+				}
+			})
+		}
+	}
+}
+
+// TestNodeCacheAfterDiscard checks that a discarded transaction's node
+// changes do not reach the cache: the next transaction sees the committed
+// node.
+func TestNodeCacheAfterDiscard(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t, WithNodeCacheSize(100))
+	f := projector.New(projector.Config{})
+	txn := s.Begin()
+	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Reader().Workflow("w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, ok := w.Plan.Lookup(w.Plan.Nodes[2].ID)
+	if !ok || w.Plan.Nodes[task].Kind != projector.TaskNode {
+		t.Fatalf("node 2 of a chord is not a header task: %+v", w.Plan.Nodes)
+	}
+	done := events.Event{ID: "ok", Workflow: "w1", Task: w.Plan.Nodes[task].ID, Body: &events.TaskSucceeded{Result: int64(4)}}
+	txn = s.Begin()
+	if _, err := f.Fold(txn, &done, nil); err != nil {
+		t.Fatal(err)
+	}
+	txn.Discard()
+	txn = s.Begin()
+	defer txn.Discard()
+	tw, err := txn.Workflow("w1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := txn.Node(tw, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Status != projector.Pending || n.Result != nil {
+		t.Fatalf("after a discarded success the txn sees %v with result %v, want PENDING without one", n.Status, n.Result)
+	}
+}
+
 // TestHashChord checks a large chord, the case the layout exists for.
 func TestHashChord(t *testing.T) {
 	t.Parallel()

@@ -36,6 +36,8 @@ type Store struct {
 	db    *pebble.DB
 	cfg   config
 	plans *planCache
+	// nodes is nil unless WithNodeCacheSize turned it on.
+	nodes *nodeCache
 
 	// free is a Txn's recycled working memory.
 	freeMu sync.Mutex
@@ -78,7 +80,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("%w (in %s)", err, dir)
 	}
 	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion)
-	return &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize)}, nil
+	s := &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize)}
+	if cfg.nodeCacheSize > 0 {
+		s.nodes = newNodeCache(cfg.nodeCacheSize)
+	}
+	return s, nil
 }
 
 // checkFormat checks the format version of the store, writing it into an

@@ -246,7 +246,8 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 		return &ne.n, nil
 	}
 	ne := st.newNode(ref)
-	if !ref.e.fresh { // a new workflow's nodes are all zero
+	// A new workflow's nodes are all zero; a cached one's are in memory.
+	if !ref.e.fresh && (t.s.nodes == nil || !t.s.nodes.get(w.ID, i, &ne.n)) {
 		var err error
 		if st.buf, err = loadNode(&st.rd, w.ID, i, &ne.n, st.buf); err != nil {
 			return nil, err

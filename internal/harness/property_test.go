@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/fugue-run/fugue/events"
@@ -107,6 +108,58 @@ func TestReplay(t *testing.T) {
 	for i := range outs {
 		if outs[i].ID != h.Outputs[i].ID {
 			t.Fatalf("output %d: replay %s, live %s", i, outs[i].ID, h.Outputs[i].ID)
+		}
+	}
+}
+
+// TestInertEventsChangeNothing folds the logs of every case, calm and with
+// delivery chaos, once whole and once without the events projector.Inert
+// names: the two states must hash alike along the way and at the end,
+// every other event's outputs be the same, and an inert event emit nothing.
+func TestInertEventsChangeNothing(t *testing.T) {
+	t.Parallel()
+	cases := loadCases(t)
+	seen := map[string]bool{}
+	for _, chaos := range []harness.Chaos{{}, {Seed: 3, Shuffle: true, RerunTask: 0.3, Redeliver: 0.3}} {
+		h := runAll(t, cases, chaos)
+		f := projector.New(projector.Config{})
+		whole, lean := projector.NewMemState(), projector.NewMemState()
+		for i := range h.Log {
+			ev := &h.Log[i]
+			out, err := f.Fold(whole, ev, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if projector.Inert(ev.Body) {
+				seen[fmt.Sprintf("%T", ev.Body)] = true
+				if len(out) > 0 {
+					t.Fatalf("inert event %s emitted %d events", ev.ID, len(out))
+				}
+				continue
+			}
+			out2, err := f.Fold(lean, ev, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(out, out2) {
+				t.Fatalf("event %s: without the inert events Fold emitted %v, with them %v", ev.ID, out2, out)
+			}
+			if i%5 == 0 && whole.Hash() != lean.Hash() { // every fifth: a hash costs O(state)
+				t.Fatalf("event %s: the states with and without the inert events differ", ev.ID)
+			}
+		}
+		if whole.Hash() != lean.Hash() || whole.Hash() != h.State.Hash() {
+			t.Fatalf("seed %d: the fold without inert events hashes differently", chaos.Seed)
+		}
+	}
+	// Every inert kind the cases produce was checked.
+	for _, b := range []events.Body{&events.WorkflowRejected{}, &events.WorkflowCompleted{}, &events.TaskDispatched{},
+		&events.LinkFired{}, &events.ChordCounterIncremented{}, &events.ChordCompleted{}, &events.TimerScheduled{}} {
+		if !projector.Inert(b) {
+			t.Errorf("%T is not inert", b)
+		}
+		if !seen[fmt.Sprintf("%T", b)] {
+			t.Errorf("no %T in the logs: the test checks nothing for it", b)
 		}
 	}
 }
