@@ -27,13 +27,7 @@ func TestHashEqualsMemState(t *testing.T) {
 			t.Run(fmt.Sprintf("seed=%d/every=%d", chaos.Seed, every), func(t *testing.T) {
 				t.Parallel()
 				s, _ := setup(t)
-				f := newFolder(s, every)
-				f.outputs = make([][]events.Event, len(h.Log))
-				f.fold(t, h.Log, 0)
-				sameOutputs(t, h.Log, f.outputs, memOuts)
-				if got := mustHash(t, s); got != want {
-					t.Fatalf("store hash %x, memory %x", got, want)
-				}
+				foldLikeMemory(t, s, every, h.Log, memOuts, want)
 				// What the API shows is the same too.
 				r := s.Reader()
 				for _, id := range mem.WorkflowIDs() {
@@ -62,6 +56,19 @@ func TestHashEqualsMemState(t *testing.T) {
 	}
 }
 
+// foldLikeMemory folds log into s, committing every so many events, and
+// checks that the outputs and the hash are the memory fold's.
+func foldLikeMemory(t *testing.T, s *Store, every int, log []events.Event, memOuts [][]events.Event, want [32]byte) {
+	t.Helper()
+	f := newFolder(s, every)
+	f.outputs = make([][]events.Event, len(log))
+	f.fold(t, log, 0)
+	sameOutputs(t, log, f.outputs, memOuts)
+	if got := mustHash(t, s); got != want {
+		t.Fatalf("store hash %x, memory %x", got, want)
+	}
+}
+
 // TestNodeCacheFoldsAlike folds the conformance cases with delivery chaos
 // and a large chord into stores with node caches of several sizes (one
 // that holds everything, one that keeps evicting, one too small for any
@@ -78,13 +85,7 @@ func TestNodeCacheFoldsAlike(t *testing.T) {
 			t.Run(fmt.Sprintf("size=%d/every=%d", size, every), func(t *testing.T) {
 				t.Parallel()
 				s, _ := setup(t, WithNodeCacheSize(size))
-				f := newFolder(s, every)
-				f.outputs = make([][]events.Event, len(h.Log))
-				f.fold(t, h.Log, 0)
-				sameOutputs(t, h.Log, f.outputs, memOuts)
-				if got := mustHash(t, s); got != want {
-					t.Fatalf("store hash %x, memory %x", got, want)
-				}
+				foldLikeMemory(t, s, every, h.Log, memOuts, want)
 				if s.nodes.n > size {
 					t.Fatalf("the cache holds %d nodes, more than its %d", s.nodes.n, size)
 				}
@@ -100,13 +101,7 @@ func TestNodeCacheAfterDiscard(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t, WithNodeCacheSize(100))
 	f := projector.New(projector.Config{})
-	txn := s.Begin()
-	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	committedChord(t, s, f, "w1")
 	w, err := s.Reader().Workflow("w1")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +111,7 @@ func TestNodeCacheAfterDiscard(t *testing.T) {
 		t.Fatalf("node 2 of a chord is not a header task: %+v", w.Plan.Nodes)
 	}
 	done := events.Event{ID: "ok", Workflow: "w1", Task: w.Plan.Nodes[task].ID, Body: &events.TaskSucceeded{Result: int64(4)}}
-	txn = s.Begin()
+	txn := s.Begin()
 	if _, err := f.Fold(txn, &done, nil); err != nil {
 		t.Fatal(err)
 	}

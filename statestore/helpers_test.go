@@ -186,3 +186,16 @@ func sameOutputs(tb testing.TB, log []events.Event, got, want [][]events.Event) 
 		}
 	}
 }
+
+// committedChord folds the submission of workflow id, a chord of 3, in a
+// transaction of its own and commits it.
+func committedChord(tb testing.TB, s *Store, f *projector.Folder, id string) {
+	tb.Helper()
+	txn := s.Begin()
+	if _, err := f.Fold(txn, submitEvent(id, chord(3)), nil); err != nil {
+		tb.Fatal(err)
+	}
+	if err := txn.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+}

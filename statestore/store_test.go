@@ -232,14 +232,8 @@ func TestStablePointers(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t)
 	f := projector.New(projector.Config{})
+	committedChord(t, s, f, "w1")
 	txn := s.Begin()
-	if _, err := f.Fold(txn, submitEvent("w1", chord(3)), nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := txn.Commit(); err != nil {
-		t.Fatal(err)
-	}
-	txn = s.Begin()
 	defer txn.Discard()
 	w1, _ := txn.Workflow("w1")
 	w2, _ := txn.Workflow("w1")
