@@ -193,31 +193,22 @@ func startProc(t *testing.T, name, bin string, args ...string) *proc {
 }
 
 // stop interrupts the process and waits for it, killing it after 20 s.
-func (p *proc) stop() {
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
+func (p *proc) stop() { p.signal(os.Interrupt) }
 
 // quit sends SIGQUIT to a running process, on which the Go runtime writes
 // every goroutine's stack to stderr and exits; it is killed if it has not
 // exited after 20 s.
-func (p *proc) quit() {
+func (p *proc) quit() { p.signal(syscall.SIGQUIT) }
+
+// signal sends sig to a running process and waits for it to exit, killing
+// it after 20 s.
+func (p *proc) signal(sig os.Signal) {
 	select {
 	case <-p.done:
 		return
 	default:
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	_ = p.cmd.Process.Signal(sig)
 	select {
 	case <-p.done:
 	case <-time.After(20 * time.Second):
