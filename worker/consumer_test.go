@@ -471,11 +471,7 @@ func TestReportRefused(t *testing.T) {
 		group := e.names.Prefix + "workers"
 		e.waitCommitted(group, 0, 1)
 
-		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-		defer cancel()
-		if _, err := e.adm.DeleteTopics(ctx, e.names.Events()); err != nil {
-			t.Fatal(err)
-		}
+		e.deleteTopic(e.names.Events())
 		e.dispatch(0, "wf", "lost", call("tasks.add", int64(1), int64(1)))
 		err := r.wait()
 		if err == nil || !strings.Contains(err.Error(), "lost:started:0") {

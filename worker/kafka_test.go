@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -259,6 +261,35 @@ func (r *reader) waitIDs(ids ...string) []*events.Event {
 		}
 		return true
 	})
+}
+
+// deleteTopic deletes a topic and waits until the broker's metadata no
+// longer has it. A deletion is answered once the controller has it; a
+// broker applies it a moment later, and a produce in between still lands.
+func (e *env) deleteTopic(name string) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	resp, err := e.adm.DeleteTopics(ctx, name)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		e.t.Fatalf("delete topic %s: %v", name, err)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		td, err := e.adm.ListTopics(ctx, name)
+		if err == nil && errors.Is(td[name].Err, kerr.UnknownTopicOrPartition) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			e.t.Fatalf("topic %s still in the metadata after its deletion (last error %v)", name, err)
+		case <-tick.C:
+		}
+	}
 }
 
 // committed returns the group's committed offset of a tasks partition, -1
