@@ -117,6 +117,9 @@ type Node struct {
 //	o/<topic>/<part:u32 BE> last applied offset (in the batch with the state)
 //	m/<key>                 metadata (schema version of the store, ...)
 //
+// A store may keep derived records besides (statestore indexes each
+// node's Parent: see ChildIndex).
+//
 // The set of finished members of a group or chord header is the set of its
 // member nodes whose status is terminal: one member's completion reads and
 // writes that member, the group node and the workflow header: O(1),
@@ -149,6 +152,17 @@ type HeaderReader interface {
 	// WorkflowHeader returns the workflow with neither Canvas nor Plan,
 	// or nil when it is unknown.
 	WorkflowHeader(id string) (*Workflow, error)
+}
+
+// ChildIndex is a State that records which nodes each task started, so
+// that a task's children are found without reading all of its workflow's
+// nodes.
+type ChildIndex interface {
+	// Children returns, in plan order, the nodes of w that may have been
+	// started by node i's outcome: every node whose Parent is node i's
+	// id, and maybe others, which the caller checks against the nodes.
+	// ok is false when the State keeps no such record for w.
+	Children(w *Workflow, i int32) (nodes []int32, ok bool, err error)
 }
 
 // Header returns workflow id's header (status, result, error, readiness),

@@ -120,6 +120,17 @@ func FindTask(st State, task string) (string, error) {
 	if owner, err := st.TaskOwner(task); owner != "" || err != nil {
 		return owner, err
 	}
+	w, err := mintedOwner(st, task)
+	if err != nil || w == nil {
+		return "", err
+	}
+	return w.ID, nil
+}
+
+// mintedOwner returns the workflow, read with its plan, whose plan has
+// task under a minted id: the workflow id itself or "<workflow>.<index>";
+// nil when none does.
+func mintedOwner(st State, task string) (*Workflow, error) {
 	candidates := []string{task}
 	if i := strings.LastIndexByte(task, '.'); i > 0 {
 		candidates = append(candidates, task[:i])
@@ -127,32 +138,87 @@ func FindTask(st State, task string) (string, error) {
 	for _, wf := range candidates {
 		w, err := st.Workflow(wf)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if w != nil && w.Plan != nil {
 			if _, ok := w.Plan.Lookup(task); ok {
-				return wf, nil
+				return w, nil
 			}
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // DescribeTask returns the view of one task and its workflow's id, or nil
 // when the task is unknown or was never dispatched.
 func DescribeTask(st State, task string) (*TaskView, string, error) {
-	wf, err := FindTask(st, task)
-	if err != nil || wf == "" {
+	w, t, err := LookupTask(st, task)
+	if err != nil || t == nil {
 		return nil, "", err
 	}
-	v, err := Describe(st, wf)
-	if err != nil || v == nil {
-		return nil, "", err
+	return t, w.ID, nil
+}
+
+// LookupTask returns the workflow that task belongs to, read with its
+// plan (nil when no workflow has it), and the task's view as Describe
+// lists it (nil when the task was never dispatched and has not failed).
+// It reads the workflow once and, besides the task's own node, only the
+// nodes that may be its children: those a ChildIndex names, or every
+// task node of the workflow for a State that is none.
+func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
+	var w *Workflow
+	owner, err := st.TaskOwner(task)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case owner != "":
+		w, err = st.Workflow(owner)
+	default:
+		w, err = mintedOwner(st, task)
 	}
-	for _, t := range v.Tasks {
-		if t.ID == task {
-			return t, wf, nil
+	if err != nil || w == nil || w.Plan == nil {
+		return w, nil, err
+	}
+	i, ok := w.Plan.Lookup(task)
+	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
+		return w, nil, nil
+	}
+	n, err := st.Node(w, i)
+	if err != nil {
+		return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
+	}
+	if !n.Dispatched && n.Err == nil {
+		return w, nil, nil
+	}
+	t := taskView(&w.Plan.Nodes[i], n)
+	var (
+		candidates []int32
+		indexed    bool
+	)
+	if ci, isIndex := st.(ChildIndex); isIndex {
+		candidates, indexed, err = ci.Children(w, i)
+		if err != nil {
+			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 		}
 	}
-	return nil, "", nil
+	if !indexed {
+		candidates = make([]int32, 0, len(w.Plan.Nodes))
+		for j := range w.Plan.Nodes {
+			candidates = append(candidates, int32(j))
+		}
+	}
+	for _, j := range candidates {
+		pn := &w.Plan.Nodes[j]
+		if j == i || pn.Kind != TaskNode {
+			continue
+		}
+		c, err := st.Node(w, j)
+		if err != nil {
+			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
+		}
+		if (c.Dispatched || c.Err != nil) && c.Parent == task {
+			t.Children = append(t.Children, pn.ID)
+		}
+	}
+	return w, t, nil
 }

@@ -106,3 +106,40 @@ func TestChordCompletionWritesConstant(t *testing.T) {
 		t.Fatalf("a completion read %d and wrote %d records with 10 members, %d and %d with 10,000", r10, w10, r10k, w10k)
 	}
 }
+
+// BenchmarkDescribeTask reads one header member of a finished chord of
+// 10,000 as GET /v1/tasks/{id} does, from a store that keeps the child
+// index and from one made before it (which reads every node of the
+// workflow to find the task's children). Both compile the workflow's
+// canvas once: a finished workflow's plan is not cached.
+func BenchmarkDescribeTask(b *testing.B) {
+	const n = 10_000
+	log := record(b, harness.Chaos{}, chord(n).Value()).Log
+	for _, indexed := range []bool{true, false} {
+		b.Run(fmt.Sprintf("indexed=%v", indexed), func(b *testing.B) {
+			s, dir := setup(b)
+			if !indexed {
+				if err := s.db.Delete(keyChildIndex, nil); err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+				var err error
+				if s, err = Open(dir); err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { s.Close() })
+			}
+			newFolder(s, 1000).fold(b, log, 0)
+			r := s.Reader()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				task := fmt.Sprintf("wf00.%d", 2+i%n)
+				t, _, err := projector.DescribeTask(r, task)
+				if err != nil || t == nil {
+					b.Fatalf("%s: %v %v", task, t, err)
+				}
+			}
+		})
+	}
+}

@@ -110,6 +110,11 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 		if err != nil {
 			return err
 		}
+		if p := ne.n.Parent; p != "" && p != ne.parent {
+			if err := st.indexChild(b, ne); err != nil {
+				return err
+			}
+		}
 	}
 	for task, wf := range st.tasks {
 		st.buf = appendTaskKey(st.buf[:0], task)
@@ -131,6 +136,26 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 		}
 	}
 	return nil
+}
+
+// indexChild records that node ne was started by its parent's outcome
+// (k/<wf>/<parent><child>), for Reader.Children. A node that changes
+// parent keeps its old record too; Children checks each record against
+// the node.
+func (st *txnState) indexChild(b *pebble.Batch, ne *nodeEntry) error {
+	w := ne.ref.e.w
+	var (
+		parent int32
+		ok     bool
+	)
+	if w != nil && w.Plan != nil {
+		parent, ok = w.Plan.Lookup(ne.n.Parent)
+	}
+	if !ok {
+		return fmt.Errorf("statestore: workflow %s: node %d names parent %q, which is not in its plan", ne.ref.e.id, ne.ref.i, ne.n.Parent)
+	}
+	st.buf = appendChildKey(st.buf[:0], ne.ref.e.id, parent, ne.ref.i)
+	return b.Set(st.buf, nil, nil)
 }
 
 var errOffset = errors.New("statestore: malformed applied offset")

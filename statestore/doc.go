@@ -14,7 +14,15 @@
 //	t/<task id>                         the workflow that claimed a task_id
 //	o/<topic>/<partition u32 BE>        last applied offset (int64 as u64 BE)
 //	r/<due u64 BE>/<wf>\x00<task>\x00<name>  a pending timer, in due order (empty value)
+//	k/<wf>/<parent u32 BE><child u32 BE>  node child was started by node parent's outcome (empty value)
 //	m/version                           the store format ("1"); Open refuses others
+//	m/child-index                       the k/ records are complete (a store made since they exist)
+//
+// The k/ records index the nodes' Parent, so that a task's view (GET
+// /v1/tasks/{id}) finds its children without reading every node of its
+// workflow (Reader.Children, projector.ChildIndex). Commit writes one when
+// a node's Parent is set; a store made before them has no m/child-index,
+// and its readers scan the workflow's nodes instead.
 //
 // The state hash (Store.Hash) covers c/, n/, t/ and w/ only, exactly as
 // projector.MemState.Hash does, so a store and an in-memory fold of the

@@ -29,31 +29,81 @@ func TestHashEqualsMemState(t *testing.T) {
 				s, _ := setup(t)
 				foldLikeMemory(t, s, every, h.Log, memOuts, want)
 				// What the API shows is the same too.
-				r := s.Reader()
-				for _, id := range mem.WorkflowIDs() {
-					a, err := projector.Describe(mem, id)
-					if err != nil {
-						t.Fatal(err)
-					}
-					b, err := projector.Describe(r, id)
-					if err != nil {
-						t.Fatal(err)
-					}
-					ja, err := json.Marshal(a)
-					if err != nil {
-						t.Fatal(err)
-					}
-					jb, err := json.Marshal(b)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if string(ja) != string(jb) {
-						t.Fatalf("%s: the store describes\n%s\nmemory\n%s", id, jb, ja)
-					}
-				}
+				describeAlike(t, mem, s.Reader(), true)
 			})
 		}
 	}
+}
+
+// describeAlike checks that r describes every workflow of mem as mem does,
+// and each of their tasks alone as the workflow's view lists it, children
+// included. indexed says r must find the children through its index.
+func describeAlike(t *testing.T, mem *projector.MemState, r *Reader, indexed bool) {
+	t.Helper()
+	for _, id := range mem.WorkflowIDs() {
+		a, err := projector.Describe(mem, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := projector.Describe(r, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ja, jb := mustJSON(t, a), mustJSON(t, b)
+		if ja != jb {
+			t.Fatalf("%s: the store describes\n%s\nmemory\n%s", id, jb, ja)
+		}
+		w, err := r.Workflow(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, task := range a.Tasks {
+			want := mustJSON(t, task)
+			for _, st := range []projector.State{mem, r} {
+				got, wf, err := projector.DescribeTask(st, task.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if wf != id || mustJSON(t, got) != want {
+					t.Fatalf("task %s of %s: %T describes it in %q as\n%s\nthe workflow's view\n%s", task.ID, id, st, wf, mustJSON(t, got), want)
+				}
+			}
+			i, _ := w.Plan.Lookup(task.ID)
+			if _, ok, err := r.Children(w, i); err != nil || ok != indexed {
+				t.Fatalf("task %s: Children ok=%v err=%v, want ok=%v", task.ID, ok, err, indexed)
+			}
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestChildIndexOfAnOlderStore folds the conformance cases into a store
+// made before the child index was kept (no marker): its readers find a
+// task's children by scanning the workflow's nodes, and see the same.
+func TestChildIndexOfAnOlderStore(t *testing.T) {
+	t.Parallel()
+	h := record(t, harness.Chaos{Seed: 3, Shuffle: true, RerunTask: 0.2}, caseCanvases(t)...)
+	mem, memOuts := memFold(t, h.Log)
+	s, dir := setup(t)
+	if err := s.db.Delete(keyChildIndex, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	foldLikeMemory(t, s, 5, h.Log, memOuts, mem.Hash())
+	describeAlike(t, mem, s.Reader(), false)
 }
 
 // foldLikeMemory folds log into s, committing every so many events, and

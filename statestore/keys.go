@@ -11,6 +11,7 @@ import (
 // Key prefixes (projector/state.go has the layout of the state records).
 const (
 	prefixCanvas   = "c/"
+	prefixChild    = "k/"
 	prefixMeta     = "m/"
 	prefixNode     = "n/"
 	prefixApplied  = "o/"
@@ -24,6 +25,39 @@ var keyVersion = []byte(prefixMeta + "version")
 
 // formatVersion is the store format this package writes and reads.
 const formatVersion = "1"
+
+// keyChildIndex marks a store whose child index (k/) is complete: one
+// created by a build that writes it. A store created before has no
+// marker, and its readers find a task's children by scanning its
+// workflow's nodes instead (Reader.Children).
+var keyChildIndex = []byte(prefixMeta + "child-index")
+
+// appendChildKey appends k/<wf>/<parent u32 BE><child u32 BE>: node child
+// of workflow wf was started by the outcome of node parent.
+func appendChildKey(b []byte, wf string, parent, child int32) []byte {
+	b = appendChildPrefix(b, wf, parent)
+	return binary.BigEndian.AppendUint32(b, uint32(child))
+}
+
+// appendChildPrefix appends k/<wf>/<parent u32 BE>, the prefix of the
+// child keys of node parent.
+func appendChildPrefix(b []byte, wf string, parent int32) []byte {
+	b = append(append(append(b, prefixChild...), wf...), '/')
+	return binary.BigEndian.AppendUint32(b, uint32(parent))
+}
+
+// upperBound returns the smallest key after every key starting with p,
+// nil when there is none (p is all 0xff).
+func upperBound(p []byte) []byte {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] != 0xff {
+			b := append([]byte(nil), p[:i+1]...)
+			b[i]++
+			return b
+		}
+	}
+	return nil
+}
 
 // prefixEnd returns the smallest key after every key starting with p.
 func prefixEnd(p string) []byte {

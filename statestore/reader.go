@@ -1,6 +1,10 @@
 package statestore
 
 import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/fugue-run/fugue/projector"
@@ -22,6 +26,7 @@ type Reader struct {
 var (
 	_ projector.State        = (*Reader)(nil)
 	_ projector.HeaderReader = (*Reader)(nil)
+	_ projector.ChildIndex   = (*Reader)(nil)
 )
 
 // Reader returns a view of the latest committed state: each call reads
@@ -86,3 +91,29 @@ func (r *Reader) PutNode(*projector.Workflow, int32, *projector.Node) error { re
 
 // ClaimTask returns ErrReadOnly.
 func (r *Reader) ClaimTask(string, string) error { return ErrReadOnly }
+
+// Children implements projector.ChildIndex: the nodes of w recorded as
+// started by node i's outcome, in plan order. ok is false for a store
+// created before the index was kept, whose children are found by
+// scanning the workflow's nodes instead.
+func (r *Reader) Children(w *projector.Workflow, i int32) (nodes []int32, ok bool, err error) {
+	if !r.s.childIndex {
+		return nil, false, nil
+	}
+	prefix := appendChildPrefix(nil, w.ID, i)
+	it, err := r.src.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upperBound(prefix)})
+	if err != nil {
+		return nil, false, fmt.Errorf("statestore: children of %s/%d: %w", w.ID, i, err)
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		k := it.Key()
+		if len(k) != len(prefix)+4 {
+			continue // another parent's key that shares the prefix
+		}
+		nodes = append(nodes, int32(binary.BigEndian.Uint32(k[len(prefix):])))
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return nil, false, fmt.Errorf("statestore: children of %s/%d: %w", w.ID, i, err)
+	}
+	return nodes, true, nil
+}

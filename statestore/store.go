@@ -38,6 +38,8 @@ type Store struct {
 	plans *planCache
 	// nodes is nil unless WithNodeCacheSize turned it on.
 	nodes *nodeCache
+	// childIndex says the k/ records are complete (keyChildIndex).
+	childIndex bool
 
 	// free is a Txn's recycled working memory.
 	freeMu sync.Mutex
@@ -79,8 +81,13 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("%w (in %s)", err, dir)
 	}
-	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion)
-	s := &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize)}
+	childIndex, err := exists(db, keyChildIndex)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("statestore: open %s: %w", dir, err)
+	}
+	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion, "child_index", childIndex)
+	s := &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize), childIndex: childIndex}
 	if cfg.nodeCacheSize > 0 {
 		s.nodes = newNodeCache(cfg.nodeCacheSize)
 	}
@@ -112,7 +119,25 @@ func checkFormat(db *pebble.DB) error {
 	if !empty {
 		return fmt.Errorf("%w: data without a format version", ErrFormat)
 	}
-	return db.Set(keyVersion, []byte(formatVersion), pebble.Sync)
+	// A new store: its child index is complete from its first record.
+	b := db.NewBatch()
+	defer b.Close()
+	if err := errors.Join(b.Set(keyVersion, []byte(formatVersion), nil), b.Set(keyChildIndex, nil, nil)); err != nil {
+		return err
+	}
+	return b.Commit(pebble.Sync)
+}
+
+// exists reports whether db holds key.
+func exists(db *pebble.DB, key []byte) (bool, error) {
+	_, closer, err := db.Get(key)
+	switch {
+	case err == nil:
+		return true, closer.Close()
+	case errors.Is(err, pebble.ErrNotFound):
+		return false, nil
+	}
+	return false, err
 }
 
 // Close closes the store. Transactions must be finished first; Readers

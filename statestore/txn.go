@@ -66,6 +66,9 @@ type nodeEntry struct {
 	n     projector.Node
 	ref   nodeRef
 	dirty bool
+	// parent is n.Parent as the Txn read it: the commit indexes a parent
+	// that differs from it (k/ records).
+	parent string
 }
 
 type appliedRef struct {
@@ -253,6 +256,7 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 			return nil, err
 		}
 	}
+	ne.parent = ne.n.Parent
 	st.nodes[ref] = ne
 	return &ne.n, nil
 }

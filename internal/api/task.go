@@ -76,16 +76,8 @@ func (s *server) taskHere(w http.ResponseWriter, r *http.Request, id string, wai
 // describeTask returns the view of task id (nil when unknown) and whether
 // it is ready: final, or its workflow is.
 func describeTask(st projector.State, id string) (*projector.TaskView, bool, error) {
-	wfID, err := projector.FindTask(st, id)
-	if err != nil || wfID == "" {
-		return nil, false, err
-	}
-	wf, err := st.Workflow(wfID)
+	wf, t, err := projector.LookupTask(st, id)
 	if err != nil || wf == nil || wf.Plan == nil {
-		return nil, false, err
-	}
-	t, _, err := projector.DescribeTask(st, id)
-	if err != nil {
 		return nil, false, err
 	}
 	if t == nil {
