@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -15,6 +16,14 @@ import (
 	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/worker"
 )
+
+// devFetchMaxWait bounds how long a fetch waits on the development broker.
+// After a restart on the same --data, kfake does not always answer a
+// read_committed fetch that is waiting when a transaction commits records
+// for it: the fetch then waited its whole 5 s default, and the first task
+// dispatched after the restart ran that much later. Polling an in-process
+// broker more often costs next to nothing.
+const devFetchMaxWait = 250 * time.Millisecond
 
 func runDev(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("engine dev", flag.ContinueOnError)
@@ -59,6 +68,7 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 		}
 		defer c.Close()
 		brokers = c.ListenAddrs()
+		kopts = append(kopts, kgo.FetchMaxWait(devFetchMaxWait))
 	}
 	reg := newRegistry()
 	cfg, err := f.engineConfig(brokers, log, reg)
