@@ -52,7 +52,9 @@ func TestDevRestartRunsAtOnce(t *testing.T) {
 	}
 }
 
-// readyURL returns the URL of engine dev's "fugue ready URL" line.
+// readyURL returns the URL of the "fugue ready URL" line that engine dev
+// and engine serve print once they serve requests. The caller keeps
+// draining out.
 func readyURL(t *testing.T, out io.Reader) string {
 	t.Helper()
 	line := make(chan string, 1)
@@ -69,11 +71,11 @@ func readyURL(t *testing.T, out io.Reader) string {
 	select {
 	case u, ok := <-line:
 		if !ok {
-			t.Fatal("engine dev ended before it was ready")
+			t.Fatal("the engine ended before it was ready")
 		}
 		return u
 	case <-time.After(60 * time.Second):
-		t.Fatal("engine dev never printed 'fugue ready'")
+		t.Fatal("the engine never printed 'fugue ready'")
 	}
 	return ""
 }

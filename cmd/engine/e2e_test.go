@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -79,22 +78,9 @@ func startServing(t *testing.T, eng *exec.Cmd) string {
 	if err := eng.Start(); err != nil {
 		t.Fatal(err)
 	}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if addr, ok := strings.CutPrefix(sc.Text(), "fugue ready "); ok {
-				ready <- addr
-			}
-		}
-	}()
-	select {
-	case base := <-ready:
-		return base
-	case <-time.After(60 * time.Second):
-		t.Fatal("engine serve never printed 'fugue ready'")
-	}
-	return ""
+	base := readyURL(t, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return base
 }
 
 func startE2E(t *testing.T) *e2e {
