@@ -51,7 +51,12 @@ func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.
 	if ev.Workflow == "" {
 		return out, fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
 	}
-	x := folding{f: f, st: st, ev: ev, out: out}
+	// The folding keeps the event's header only: once a body is handed to
+	// its handler, nothing here holds it, and a submission's canvas tree
+	// can go as soon as the workflow is put (see statestore's PutWorkflow).
+	head := *ev
+	head.Body = nil
+	x := folding{f: f, st: st, ev: &head, out: out}
 	switch b := ev.Body.(type) {
 	case *events.WorkflowSubmitted:
 		x.submitted(b)

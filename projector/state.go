@@ -47,9 +47,9 @@ type Error struct {
 type Workflow struct {
 	ID string
 	// Canvas is the submitted canvas in its wire form, set by Fold when it
-	// submits the workflow (a State may leave it out of a workflow it
-	// reads back: see State.Workflow); Plan is derived from it and is
-	// never stored.
+	// submits the workflow (a State may drop it once the workflow is put,
+	// and leave it out of a workflow it reads back: see State); Plan is
+	// derived from it and is never stored.
 	Canvas map[string]any
 	Plan   *Plan
 	// Submitted is the time of the WorkflowSubmitted event (µs).
@@ -134,7 +134,9 @@ type State interface {
 	// canvas in a record of its own (statestore) may leave it out of a
 	// workflow it reads back, unless the workflow was refused.
 	Workflow(id string) (*Workflow, error)
-	// PutWorkflow records a new or changed workflow.
+	// PutWorkflow records a new or changed workflow. A State that
+	// persists may encode a new workflow's Canvas at once and set
+	// w.Canvas to nil: Fold reads no canvas back from a workflow.
 	PutWorkflow(w *Workflow) error
 	// Node returns node i of workflow w (the zero Node when never written).
 	Node(w *Workflow, i int32) (*Node, error)

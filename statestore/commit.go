@@ -91,8 +91,12 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 		}
 		if e.fresh {
 			st.buf = appendCanvasKey(st.buf[:0], e.id)
-			st.val = projector.AppendCanvas(st.val[:0], e.w.Canvas)
-			if err := b.Set(st.buf, st.val, nil); err != nil {
+			v := e.canvas
+			if v == nil { // put without a canvas
+				st.val = projector.AppendCanvas(st.val[:0], e.w.Canvas)
+				v = st.val
+			}
+			if err := b.Set(st.buf, v, nil); err != nil {
 				return err
 			}
 		}

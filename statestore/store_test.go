@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"weak"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -342,4 +344,57 @@ func TestUpperBound(t *testing.T) {
 			t.Errorf("upperBound(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+// TestNewCanvasGoesAtPut checks that a submission's canvas tree is garbage
+// once Fold has put the new workflow, while it dispatches the workflow's
+// first tasks: neither Fold nor the Txn keeps it then (the Txn keeps its
+// encoding), so a large canvas does not share the heap with all that its
+// submission dispatches.
+func TestNewCanvasGoesAtPut(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	f := projector.New(projector.Config{})
+	c := chord(100).Value()
+	header, ok := c["kwargs"].(map[string]any)["header"].([]any)
+	if !ok || len(header) != 100 {
+		t.Fatalf("unexpected chord shape %v", c["kwargs"])
+	}
+	st := &collectAtPutNode{Txn: s.Begin(), probe: weak.Make(&header[0])}
+	want := projector.AppendCanvas(nil, c)
+	body := &events.WorkflowSubmitted{Canvas: c}
+	c, header = nil, nil
+	out, err := f.Fold(st, &events.Event{ID: events.SubmittedID("wf"), Workflow: "wf", Time: harness.Epoch, Body: body}, nil)
+	if err != nil || len(out) != 100 {
+		t.Fatalf("fold: %v, %d outputs", err, len(out))
+	}
+	if !st.checked || st.reachable {
+		t.Fatalf("the canvas tree was reachable while Fold dispatched (checked %v)", st.checked)
+	}
+	if err := st.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	if _, err := get(s.db, appendCanvasKey(nil, "wf"), func(v []byte) error { got = bytes.Clone(v); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("the canvas record is not the canvas's encoding (%d bytes, want %d)", len(got), len(want))
+	}
+}
+
+// collectAtPutNode collects garbage at the first PutNode (Fold starting
+// the workflow's first task) and notes whether probe was still reachable.
+type collectAtPutNode struct {
+	*Txn
+	probe              weak.Pointer[any]
+	checked, reachable bool
+}
+
+func (c *collectAtPutNode) PutNode(w *projector.Workflow, i int32, n *projector.Node) error {
+	if !c.checked {
+		runtime.GC()
+		c.checked, c.reachable = true, c.probe.Value() != nil
+	}
+	return c.Txn.PutNode(w, i, n)
 }

@@ -53,6 +53,8 @@ type txnState struct {
 type wfEntry struct {
 	id string
 	w  *projector.Workflow
+	// canvas is a new workflow's canvas record, encoded when it was put.
+	canvas []byte
 	// exists: the workflow is committed; fresh: it is new in this Txn.
 	exists, fresh, dirty bool
 }
@@ -192,7 +194,8 @@ func (t *Txn) Workflow(id string) (*projector.Workflow, error) {
 }
 
 // PutWorkflow implements projector.State. The canvas of a new workflow is
-// written with its first header.
+// written with its first header: it is encoded when the workflow is first
+// put, and w.Canvas is set to nil then (as a workflow read back has none).
 func (t *Txn) PutWorkflow(w *projector.Workflow) error {
 	st := t.st
 	if st == nil {
@@ -212,6 +215,14 @@ func (t *Txn) PutWorkflow(w *projector.Workflow) error {
 		e.fresh = true
 	}
 	e.w = w
+	if e.fresh && e.canvas == nil && w.Canvas != nil {
+		// Encode the canvas now and let its value tree go: Fold puts a
+		// new workflow before it starts it, and what it then dispatches
+		// (a chord of 100,000: the nodes, the outputs) would otherwise
+		// share the heap with the tree until the commit.
+		e.canvas = projector.AppendCanvas(nil, w.Canvas)
+		w.Canvas = nil
+	}
 	if !e.dirty {
 		e.dirty = true
 		st.dirtyW = append(st.dirtyW, e)

@@ -397,13 +397,16 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out
 		txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer})
 		timers = true
 	}
+	// ev is not used after Fold, so that a submission's canvas tree is
+	// garbage once Fold has put the workflow.
+	id := ev.ID
 	out, err = e.folder.Fold(txn, ev, out)
 	if errors.Is(err, projector.ErrBadEvent) {
 		e.deadLetter(r, produce, err.Error())
 		return out, timers, nil
 	}
 	if err != nil {
-		return out, timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", ev.ID, r.Topic, r.Partition, r.Offset, err)
+		return out, timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", id, r.Topic, r.Partition, r.Offset, err)
 	}
 	var key []byte // the outputs' workflow id, shared by their records
 	for i := range out {
