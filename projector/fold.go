@@ -48,15 +48,33 @@ var ErrBadEvent = errors.New("projector: bad event")
 // idempotent: a duplicate or a stale one (an older attempt, a task already
 // finished) changes nothing.
 func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.Event, error) {
+	x := folding{f: f, st: st, out: out}
+	err := x.fold(ev)
+	return x.out, err
+}
+
+// FoldEach is Fold for a caller that takes the outputs one by one as they
+// are decided instead of all together at the end: emit gets each, in the
+// order Fold would return them, and owns it. A submission of a chord of
+// 100,000 emits 100,000 dispatches: a caller that sends each on at once
+// never holds them all. Should FoldEach return an error, the outputs
+// emitted before it must be discarded with the state, as Fold's are. An
+// ErrBadEvent comes before any output.
+func (f *Folder) FoldEach(st State, ev *events.Event, emit func(*events.Event)) error {
+	x := folding{f: f, st: st, each: emit}
+	return x.fold(ev)
+}
+
+func (x *folding) fold(ev *events.Event) error {
 	if ev.Workflow == "" {
-		return out, fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
+		return fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
 	}
 	// The folding keeps the event's header only: once a body is handed to
 	// its handler, nothing here holds it, and a submission's canvas tree
 	// can go as soon as the workflow is put (see statestore's PutWorkflow).
 	head := *ev
 	head.Body = nil
-	x := folding{f: f, st: st, ev: &head, out: out}
+	x.ev = &head
 	switch b := ev.Body.(type) {
 	case *events.WorkflowSubmitted:
 		x.submitted(b)
@@ -106,15 +124,15 @@ func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.
 		*events.TimerScheduled:
 		// Fold's own outputs: applied when decided (Inert lists them).
 	case nil:
-		return out, fmt.Errorf("%w: event %q has no body", ErrBadEvent, ev.ID)
+		return fmt.Errorf("%w: event %q has no body", ErrBadEvent, ev.ID)
 	default:
-		return out, fmt.Errorf("%w: event %q has an unknown body %T", ErrBadEvent, ev.ID, b)
+		return fmt.Errorf("%w: event %q has an unknown body %T", ErrBadEvent, ev.ID, b)
 	}
 	if x.err == nil && x.w != nil {
 		x.checkReady()
 		x.put()
 	}
-	return x.out, x.err
+	return x.err
 }
 
 // Inert reports whether Fold leaves the state as it is and emits nothing
@@ -147,7 +165,9 @@ type folding struct {
 	ev  *events.Event
 	w   *Workflow
 	out []events.Event
-	err error
+	// each, when set, takes each output instead of out (FoldEach).
+	each func(*events.Event)
+	err  error
 	// dirty is set when the workflow header changed.
 	dirty bool
 }
@@ -165,9 +185,14 @@ func (x *folding) put() {
 }
 
 func (x *folding) emit(task, id string, body events.Body) {
-	x.out = append(x.out, events.Event{
+	ev := events.Event{
 		ID: id, Workflow: x.w.ID, Task: task, Time: x.ev.Time, Producer: Producer, Body: body,
-	})
+	}
+	if x.each != nil {
+		x.each(&ev)
+		return
+	}
+	x.out = append(x.out, ev)
 }
 
 func (x *folding) node(i int32) *Node {

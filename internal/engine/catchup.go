@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-
-	"github.com/fugue-run/fugue/events"
 )
 
 // catchUp brings the store up to the group's committed offset for
@@ -60,7 +58,6 @@ func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) e
 		return err
 	}
 	defer cl.Close()
-	var out []events.Event
 	n := 0
 	for {
 		fetches := cl.PollRecords(ctx, e.cfg.MaxBatch)
@@ -77,7 +74,7 @@ func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) e
 				done = true
 				return
 			}
-			out, _, err = e.apply(txn, r, nil, out[:0])
+			_, err = e.apply(txn, r, nil)
 			last = r.Offset
 			n++
 			done = r.Offset == to

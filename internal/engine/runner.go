@@ -147,7 +147,6 @@ func (e *Engine) runSession(ctx context.Context) error {
 	defer e.held.reset()
 	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
 
-	var out []events.Event
 	unsent := false // offsets consumed, not yet committed to Kafka
 	for {
 		pctx, cancel := context.WithTimeout(ctx, pollWait)
@@ -238,15 +237,8 @@ func (e *Engine) runSession(ctx context.Context) error {
 					continue // applied before a crash; its outputs went out
 				}
 				var t bool
-				if out, t, foldErr = e.apply(txn, r, produce, out[:0]); foldErr != nil {
+				if t, foldErr = e.apply(txn, r, produce); foldErr != nil {
 					return
-				}
-				// The array is reused: let go of the outputs (a large
-				// canvas's dispatches hold its arguments), and of the
-				// array itself after a burst.
-				clear(out)
-				if cap(out) > 1<<12 {
-					out = nil
 				}
 				timers = timers || t
 				last = r.Offset
@@ -381,74 +373,90 @@ func idleEnd(ctx context.Context, sess *kgo.GroupTransactSession) error {
 
 // apply folds one record. produce is nil while catching up. It reports
 // whether timers were scheduled.
-func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer, out []events.Event) ([]events.Event, bool, error) {
+func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bool, error) {
 	ev, err := e.codec.Decode(r.Value)
 	if err != nil {
 		e.deadLetter(r, produce, "decode: "+err.Error())
-		return out, false, nil
+		return false, nil
 	}
 	if string(r.Key) != ev.Workflow {
 		e.deadLetter(r, produce, fmt.Sprintf("record key %q is not the workflow id %q", r.Key, ev.Workflow))
-		return out, false, nil
+		return false, nil
 	}
 	e.observeInput(ev)
-	timers := false
+	o := outputs{e: e, txn: txn, produce: produce}
 	if b, ok := ev.Body.(*events.TimerScheduled); ok {
 		txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer})
-		timers = true
+		o.timers = true
 	}
 	// ev is not used after Fold, so that a submission's canvas tree is
-	// garbage once Fold has put the workflow.
+	// garbage once Fold has put the workflow. Each output is sent on as
+	// Fold decides it: the records hold all that is needed, and a large
+	// canvas's 100,000 dispatches are never all in memory at once.
 	id := ev.ID
-	out, err = e.folder.Fold(txn, ev, out)
-	if errors.Is(err, projector.ErrBadEvent) {
+	err = e.folder.FoldEach(txn, ev, o.send)
+	if errors.Is(err, projector.ErrBadEvent) { // before any output
 		e.deadLetter(r, produce, err.Error())
-		return out, timers, nil
+		return o.timers, nil
 	}
 	if err != nil {
-		return out, timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", id, r.Topic, r.Partition, r.Offset, err)
+		return o.timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", id, r.Topic, r.Partition, r.Offset, err)
 	}
-	var key []byte // the outputs' workflow id, shared by their records
-	for i := range out {
-		o := &out[i]
-		e.observe(txn, o)
-		if b, ok := o.Body.(*events.TimerScheduled); ok {
-			txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: o.Workflow, Task: o.Task, Name: b.Timer})
-			timers = true
+	return o.timers, o.err
+}
+
+// outputs sends on the outputs of one Fold (apply).
+type outputs struct {
+	e       *Engine
+	txn     *statestore.Txn
+	produce producer
+	// key is the outputs' workflow id, shared by their records.
+	key    []byte
+	timers bool
+	// err is the first error; the outputs after it are dropped, and the
+	// transaction aborts.
+	err error
+}
+
+func (s *outputs) send(o *events.Event) {
+	if s.err != nil {
+		return
+	}
+	e := s.e
+	e.observe(s.txn, o)
+	if b, ok := o.Body.(*events.TimerScheduled); ok {
+		s.txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: o.Workflow, Task: o.Task, Name: b.Timer})
+		s.timers = true
+	}
+	if s.produce == nil {
+		return
+	}
+	val, err := e.codec.Encode(o)
+	if err != nil {
+		s.err = fmt.Errorf("engine: encode %s: %w", o.ID, err)
+		return
+	}
+	if len(val) > e.cfg.MaxRecordBytes {
+		if val, err = e.oversized(o, len(val)); err != nil || val == nil {
+			s.err = err
+			return
 		}
-		if produce == nil {
-			continue
-		}
-		val, err := e.codec.Encode(o)
+	}
+	if string(s.key) != o.Workflow {
+		s.key = []byte(o.Workflow)
+	}
+	s.produce(&kgo.Record{Topic: e.names.Events(), Key: s.key, Value: val})
+	switch b := o.Body.(type) {
+	case *events.TaskDispatched:
+		q, err := e.queue(b)
 		if err != nil {
-			return out, timers, fmt.Errorf("engine: encode %s: %w", o.ID, err)
+			s.err = err
+			return
 		}
-		if len(val) > e.cfg.MaxRecordBytes {
-			if val, err = e.oversized(o, len(val)); err != nil || val == nil {
-				return out, timers, err
-			}
-		}
-		if string(key) != o.Workflow {
-			key = []byte(o.Workflow)
-		}
-		produce(&kgo.Record{Topic: e.names.Events(), Key: key, Value: val})
-		switch b := o.Body.(type) {
-		case *events.TaskDispatched:
-			q, err := e.queue(b)
-			if err != nil {
-				return out, timers, err
-			}
-			produce(&kgo.Record{Topic: e.names.Tasks(q), Key: []byte(o.Task), Value: val})
-		case *events.TaskRevoked:
-			produce(&kgo.Record{Topic: e.names.Control(), Key: []byte(o.Task), Value: val})
-		}
-		// Produced: the record holds all that is needed. Let the event go
-		// now rather than after the last output: a large canvas emits
-		// one dispatch per task, and the transaction holds the records
-		// until it ends.
-		*o = events.Event{}
+		s.produce(&kgo.Record{Topic: e.names.Tasks(q), Key: []byte(o.Task), Value: val})
+	case *events.TaskRevoked:
+		s.produce(&kgo.Record{Topic: e.names.Control(), Key: []byte(o.Task), Value: val})
 	}
-	return out, timers, nil
 }
 
 // queue returns the queue of a dispatched task, creating its topic the

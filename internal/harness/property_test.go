@@ -163,3 +163,39 @@ func TestInertEventsChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldEachEmitsFoldsOutputs folds the logs of every case, calm and with
+// delivery chaos, with Fold into one state and with FoldEach into another:
+// FoldEach must emit exactly Fold's outputs, in order, event by event, and
+// the states hash alike.
+func TestFoldEachEmitsFoldsOutputs(t *testing.T) {
+	t.Parallel()
+	cases := loadCases(t)
+	for _, chaos := range []harness.Chaos{{}, {Seed: 5, Shuffle: true, RerunTask: 0.3, Redeliver: 0.3}} {
+		h := runAll(t, cases, chaos)
+		f := projector.New(projector.Config{})
+		a, b := projector.NewMemState(), projector.NewMemState()
+		emitted := 0
+		for i := range h.Log {
+			ev := &h.Log[i]
+			want, err := f.Fold(a, ev, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []events.Event
+			if err := f.FoldEach(b, ev, func(o *events.Event) { got = append(got, *o) }); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("event %s: FoldEach emitted %v, Fold returned %v", ev.ID, got, want)
+			}
+			emitted += len(got)
+		}
+		if a.Hash() != b.Hash() {
+			t.Fatalf("seed %d: the states of Fold and FoldEach differ", chaos.Seed)
+		}
+		if emitted == 0 {
+			t.Fatal("no outputs: the test compares nothing")
+		}
+	}
+}
