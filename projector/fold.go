@@ -59,7 +59,9 @@ func (f *Folder) Fold(st State, ev *events.Event, out []events.Event) ([]events.
 // 100,000 emits 100,000 dispatches: a caller that sends each on at once
 // never holds them all. Should FoldEach return an error, the outputs
 // emitted before it must be discarded with the state, as Fold's are. An
-// ErrBadEvent comes before any output.
+// ErrBadEvent comes before any output. emit cannot change what Fold
+// decides: it returns nothing and Fold reads nothing it does, so FoldEach
+// is as pure as Fold whatever emit does with the outputs.
 func (f *Folder) FoldEach(st State, ev *events.Event, emit func(*events.Event)) error {
 	x := folding{f: f, st: st, each: emit}
 	return x.fold(ev)
