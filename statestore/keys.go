@@ -46,9 +46,10 @@ func appendChildPrefix(b []byte, wf string, parent int32) []byte {
 	return binary.BigEndian.AppendUint32(b, uint32(parent))
 }
 
-// upperBound returns the smallest key after every key starting with p,
-// nil when there is none (p is all 0xff).
-func upperBound(p []byte) []byte {
+// prefixEnd returns the smallest key after every key starting with p,
+// nil when there is none (p is all 0xff): the upper bound of a prefix
+// scan. A prefix may end in binary, as the child keys' do.
+func prefixEnd(p []byte) []byte {
 	for i := len(p) - 1; i >= 0; i-- {
 		if p[i] != 0xff {
 			b := append([]byte(nil), p[:i+1]...)
@@ -57,13 +58,6 @@ func upperBound(p []byte) []byte {
 		}
 	}
 	return nil
-}
-
-// prefixEnd returns the smallest key after every key starting with p.
-func prefixEnd(p string) []byte {
-	b := []byte(p)
-	b[len(b)-1]++
-	return b
 }
 
 func appendWorkflowKey(b []byte, wf string) []byte {

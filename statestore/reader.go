@@ -2,7 +2,6 @@ package statestore
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -101,18 +100,13 @@ func (r *Reader) Children(w *projector.Workflow, i int32) (nodes []int32, ok boo
 		return nil, false, nil
 	}
 	prefix := appendChildPrefix(nil, w.ID, i)
-	it, err := r.src.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upperBound(prefix)})
-	if err != nil {
-		return nil, false, fmt.Errorf("statestore: children of %s/%d: %w", w.ID, i, err)
-	}
-	for ok := it.First(); ok; ok = it.Next() {
-		k := it.Key()
-		if len(k) != len(prefix)+4 {
-			continue // another parent's key that shares the prefix
+	err = scan(r.src, string(prefix), func(k, _ []byte) (bool, error) {
+		if len(k) == len(prefix)+4 { // not another parent's key sharing the prefix
+			nodes = append(nodes, int32(binary.BigEndian.Uint32(k[len(prefix):])))
 		}
-		nodes = append(nodes, int32(binary.BigEndian.Uint32(k[len(prefix):])))
-	}
-	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return true, nil
+	})
+	if err != nil {
 		return nil, false, fmt.Errorf("statestore: children of %s/%d: %w", w.ID, i, err)
 	}
 	return nodes, true, nil

@@ -81,7 +81,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("%w (in %s)", err, dir)
 	}
-	childIndex, err := exists(db, keyChildIndex)
+	childIndex, err := get(db, keyChildIndex, func([]byte) error { return nil })
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("statestore: open %s: %w", dir, err)
@@ -126,18 +126,6 @@ func checkFormat(db *pebble.DB) error {
 		return err
 	}
 	return b.Commit(pebble.Sync)
-}
-
-// exists reports whether db holds key.
-func exists(db *pebble.DB, key []byte) (bool, error) {
-	_, closer, err := db.Get(key)
-	switch {
-	case err == nil:
-		return true, closer.Close()
-	case errors.Is(err, pebble.ErrNotFound):
-		return false, nil
-	}
-	return false, err
 }
 
 // Close closes the store. Transactions must be finished first; Readers
@@ -271,7 +259,7 @@ func taskOwner(src source, task string) (string, error) {
 // scan calls fn with every record whose key starts with prefix, in key
 // order, until fn returns false or an error.
 func scan(src source, prefix string, fn func(k, v []byte) (bool, error)) (err error) {
-	it, err := src.NewIter(&pebble.IterOptions{LowerBound: []byte(prefix), UpperBound: prefixEnd(prefix)})
+	it, err := src.NewIter(&pebble.IterOptions{LowerBound: []byte(prefix), UpperBound: prefixEnd([]byte(prefix))})
 	if err != nil {
 		return fmt.Errorf("statestore: scan %s: %w", prefix, err)
 	}
@@ -357,7 +345,7 @@ func (s *Store) Checkpoint(dir string) error {
 // Empty reports whether the store holds no records besides its metadata:
 // no state, no applied offset, no timer.
 func (s *Store) Empty() (bool, error) {
-	for _, r := range [][2][]byte{{nil, []byte(prefixMeta)}, {prefixEnd(prefixMeta), nil}} {
+	for _, r := range [][2][]byte{{nil, []byte(prefixMeta)}, {prefixEnd([]byte(prefixMeta)), nil}} {
 		it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: r[0], UpperBound: r[1]})
 		if err != nil {
 			return false, fmt.Errorf("statestore: %w", err)

@@ -332,16 +332,16 @@ func TestConcurrentTxns(t *testing.T) {
 	}
 }
 
-func TestUpperBound(t *testing.T) {
+func TestPrefixEnd(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"k/", "k0"},
 		{"k/wf/\x00\x00\x00\x07", "k/wf/\x00\x00\x00\x08"},
 		{"k/wf/\x00\x00\x00\xff", "k/wf/\x00\x00\x01"},
 		{"\xff\xff", ""},
 	} {
-		got := upperBound([]byte(c.in))
+		got := prefixEnd([]byte(c.in))
 		if string(got) != c.want || (c.want == "" && got != nil) {
-			t.Errorf("upperBound(%q) = %q, want %q", c.in, got, c.want)
+			t.Errorf("prefixEnd(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
