@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -31,20 +30,22 @@ func TestDevRestartRunsAtOnce(t *testing.T) {
 		base := readyURL(t, out)
 		go func() { _, _ = io.Copy(io.Discard, out) }()
 
+		e := &e2e{base: base}
 		start := time.Now()
-		id := post(t, base+"/v1/workflows", `{"task": "tasks.add", "args": [1, 2]}`)
-		var wf struct {
-			State  string
-			Result any
+		code, created := e.do(t, "POST", "/v1/workflows", []byte(`{"task": "tasks.add", "args": [1, 2]}`))
+		id, _ := created.(map[string]any)["id"].(string)
+		if code != http.StatusCreated || id == "" {
+			t.Fatalf("start %d: POST /v1/workflows: %d %v", i, code, created)
 		}
-		getJSON(t, base+"/v1/workflows/"+id+"?wait=30s", &wf)
+		code, got := e.do(t, "GET", "/v1/workflows/"+id+"?wait=30s", nil)
 		took := time.Since(start)
 		cancel()
 		if err := <-done; err != nil && ctx.Err() == nil {
 			t.Fatalf("start %d: engine dev: %v", i, err)
 		}
-		if wf.State != "SUCCESS" || wf.Result != 3.0 {
-			t.Fatalf("start %d: workflow %s %v, want SUCCESS 3", i, wf.State, wf.Result)
+		wf, _ := got.(map[string]any)
+		if code != http.StatusOK || wf["state"] != "SUCCESS" || wf["result"] != int64(3) {
+			t.Fatalf("start %d: GET the workflow: %d %v, want SUCCESS 3", i, code, got)
 		}
 		if took > 2500*time.Millisecond {
 			t.Errorf("start %d: the task ran %v after its submission", i, took)
@@ -78,30 +79,4 @@ func readyURL(t *testing.T, out io.Reader) string {
 		t.Fatal("the engine never printed 'fugue ready'")
 	}
 	return ""
-}
-
-func post(t *testing.T, url, body string) string {
-	t.Helper()
-	res, err := http.Post(url, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var created struct{ ID string }
-	if err := json.NewDecoder(res.Body).Decode(&created); err != nil || res.StatusCode != http.StatusCreated {
-		t.Fatalf("POST %s: %d %v", url, res.StatusCode, err)
-	}
-	return created.ID
-}
-
-func getJSON(t *testing.T, url string, v any) {
-	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if err := json.NewDecoder(res.Body).Decode(v); err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v", url, res.StatusCode, err)
-	}
 }
