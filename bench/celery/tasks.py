@@ -24,3 +24,18 @@ def add(x, y):
 @app.task(name="tasks.tsum")
 def tsum(nums):
     return sum(nums)
+
+
+# The demo tasks below are used by canvasdiff.py, not by the benchmark.
+class ExpectedException(Exception):
+    pass
+
+
+@app.task(name="tasks.echo")
+def echo(*args, **kwargs):
+    return {"args": list(args), "kwargs": kwargs}
+
+
+@app.task(name="tasks.fail")
+def fail(*args):
+    raise ExpectedException("Task expected to fail")
