@@ -63,6 +63,16 @@ type Config struct {
 	// costs more than the task. Default 10ms; negative reports every
 	// start at once.
 	StartedAfter time.Duration
+	// ReadCommitted makes the worker read task messages only once the
+	// engine's transaction that sent them has committed. By default it
+	// reads them as soon as they are written, which is what lets a chain
+	// step start before the engine commits (engine Config.CommitInterval
+	// holds a transaction open for up to 100 ms). A message of a
+	// transaction that then aborts may run; the engine sends the same
+	// message again, and the worker skips it when it took the first from
+	// the same partition (the task runs once more otherwise, as after a
+	// crash: at least once, never lost).
+	ReadCommitted bool
 }
 
 // Defaults of Config.

@@ -157,12 +157,17 @@ func (w *Worker) start(ctx context.Context) (*session, error) {
 	}
 
 	s := newSession(w)
+	// The engine writes task messages in transactions; by default they
+	// are read before the commit (Config.ReadCommitted, partition.take).
+	isolation := kgo.ReadUncommitted()
+	if w.cfg.ReadCommitted {
+		isolation = kgo.ReadCommitted()
+	}
 	s.cl, err = kgo.NewClient(w.clientOpts(
 		kgo.ConsumerGroup(w.cfg.Group),
 		kgo.ConsumeTopics(tasks...),
 		kgo.ConsumeStartOffset(kgo.NewOffset().AtStart()),
-		// The engine writes task messages in transactions.
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.FetchIsolationLevel(isolation),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.OnPartitionsRevoked(s.onRevoked),

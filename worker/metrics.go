@@ -28,6 +28,7 @@ type metrics struct {
 	inFlight   prometheus.Gauge
 	deadLetter prometheus.Counter
 	revoked    prometheus.Counter
+	repeated   prometheus.Counter
 	commits    *prometheus.CounterVec // {result}
 	names      map[string]bool
 }
@@ -55,6 +56,10 @@ func newMetrics(reg prometheus.Registerer, names []string) (*metrics, error) {
 			Name: "fugue_worker_deadletter_total",
 			Help: "Task records that did not decode as a task message, set aside on the dead-letter topic.",
 		}),
+		repeated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fugue_worker_repeated_messages_total",
+			Help: "Task messages skipped because the same task attempt was taken from the same partition before (an engine transaction that aborted sent it again).",
+		}),
 		revoked: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fugue_worker_revoked_total",
 			Help: "Revokes acted on: running tasks cancelled and revoked task messages dropped.",
@@ -72,7 +77,7 @@ func newMetrics(reg prometheus.Registerer, names []string) (*metrics, error) {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.tasks, m.byName, m.duration, m.inFlight, m.deadLetter, m.revoked, m.commits} {
+	for _, c := range []prometheus.Collector{m.tasks, m.byName, m.duration, m.inFlight, m.deadLetter, m.revoked, m.repeated, m.commits} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -46,6 +46,19 @@ type partition struct {
 	// abandoned is set once the running attempts were cancelled: an
 	// attempt registered later is cancelled at once.
 	abandoned bool
+	// taken are the task attempts whose messages were taken from the
+	// partition in this ownership, the last takenMemory of them in ring.
+	taken map[taskAttempt]struct{}
+	ring  []taskAttempt
+	next  int // where ring is written next once full
+}
+
+// takenMemory is how many task attempts a partition remembers (take).
+const takenMemory = 4096
+
+type taskAttempt struct {
+	task    string
+	attempt int32
 }
 
 func newPartition(tp topicPartition) *partition {
@@ -57,6 +70,33 @@ func (p *partition) add(rec *kgo.Record) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.wm.Add(rec.Offset, rec.LeaderEpoch)
+}
+
+// take records that the message of a task attempt was taken from the
+// partition; false when one was taken before. The engine sends a message
+// twice when the transaction that first sent it aborted (a worker reads
+// uncommitted messages, Config.ReadCommitted): the first, taken here, is
+// run or running, and should it not finish, the partition's ownership
+// ends without its offset committed, and both messages come back.
+func (p *partition) take(task string, attempt int32) bool {
+	k := taskAttempt{task, attempt}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.taken[k]; ok {
+		return false
+	}
+	if p.taken == nil {
+		p.taken = make(map[taskAttempt]struct{})
+	}
+	if len(p.ring) < takenMemory {
+		p.ring = append(p.ring, k)
+	} else {
+		delete(p.taken, p.ring[p.next])
+		p.ring[p.next] = k
+		p.next = (p.next + 1) % takenMemory
+	}
+	p.taken[k] = struct{}{}
+	return true
 }
 
 // begin starts work on a record; false when the partition is gone.

@@ -233,6 +233,14 @@ func (s *session) accept(rec *kgo.Record) *job {
 		s.deadLetter(p, rec, err)
 		return nil
 	}
+	if !p.take(ev.Task, d.Attempt) {
+		s.log.Debug("worker: task message taken before; skipped", "task", ev.Task, "attempt", d.Attempt, "source", source(rec))
+		s.w.metrics.repeated.Inc()
+		if p.begin() {
+			p.end(rec.Offset, true)
+		}
+		return nil
+	}
 	return &job{rec: rec, ev: ev, d: d, p: p}
 }
 

@@ -81,6 +81,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		metricsAddr = fs.String("metrics", "", "serve Prometheus metrics on `ADDR` at /metrics (default off)")
 		drain       = fs.Duration("drain-timeout", worker.DefaultDrainTimeout, "how long running tasks may finish on stop or rebalance")
 		started     = fs.Duration("started-after", worker.DefaultStartedAfter, "report a task STARTED once it has run this long (0: at once); shorter tasks go straight to their outcome")
+		committed   = fs.Bool("read-committed", false, "take a task message only once the engine's transaction that sent it committed (slower chains; default: at once, and a message of an aborted transaction may run once more)")
 		hostname    = fs.String("hostname", "", "name of the worker in events (default the host name)")
 		logLevel    = fs.String("log-level", "info", "log level: debug, info, warn, error")
 		logFormat   = fs.String("log-format", "text", "log format: text or json")
@@ -123,18 +124,19 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	tasks := worker.NewRegistry()
 	demo.Register(tasks)
 	w, err := worker.New(tasks, worker.Config{
-		Brokers:      seeds,
-		Prefix:       *prefix,
-		Queues:       splitList(*queues),
-		Concurrency:  *concurrency,
-		Group:        *group,
-		Partitions:   int32(*partitions),
-		Replication:  int16(*replication),
-		DrainTimeout: *drain,
-		StartedAfter: *started,
-		Logger:       log,
-		Registerer:   reg,
-		Hostname:     *hostname,
+		Brokers:       seeds,
+		Prefix:        *prefix,
+		Queues:        splitList(*queues),
+		Concurrency:   *concurrency,
+		Group:         *group,
+		Partitions:    int32(*partitions),
+		Replication:   int16(*replication),
+		DrainTimeout:  *drain,
+		StartedAfter:  *started,
+		ReadCommitted: *committed,
+		Logger:        log,
+		Registerer:    reg,
+		Hostname:      *hostname,
 	}, kopts...)
 	if err != nil {
 		return err
