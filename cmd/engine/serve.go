@@ -40,6 +40,8 @@ type serverFlags struct {
 	// own limits (depth, signatures) stay at their defaults, so that
 	// replay folds the log as the engine did.
 	maxBytes int
+	// commitInterval is --commit-interval (engine.Config.CommitInterval).
+	commitInterval time.Duration
 	// kafka holds the --kafka-* security flags (TLS, SASL).
 	kafka *kafkaopt.Config
 }
@@ -55,6 +57,8 @@ func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDe
 	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topics Fugue creates")
 	fs.IntVar(&f.replication, "replication", 1, "replication factor of the topics Fugue creates")
 	fs.IntVar(&f.maxBytes, "max-bytes", canvas.DefaultMaxBytes, "largest request body the HTTP API accepts, in bytes (larger: 413)")
+	fs.DurationVar(&f.commitInterval, "commit-interval", engine.DefaultCommitInterval,
+		"how long a Kafka transaction stays open for more batches (0: one per batch); the state and the events topic show a batch this much later, task messages go out at once")
 	f.kafka = kafkaopt.Register(fs, env)
 }
 
@@ -65,6 +69,10 @@ func (f *serverFlags) logger(stderr io.Writer) (*slog.Logger, error) {
 	}
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl})), nil
 }
+
+// maxCommitInterval bounds --commit-interval well inside the transaction
+// timeout.
+const maxCommitInterval = 10 * time.Second
 
 func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prometheus.Registerer) (engine.Config, error) {
 	routes := map[string]string{}
@@ -78,11 +86,19 @@ func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prome
 	if f.maxBytes <= 0 {
 		return engine.Config{}, errors.New("--max-bytes must be positive")
 	}
+	interval := f.commitInterval
+	switch {
+	case interval < 0 || interval > maxCommitInterval:
+		return engine.Config{}, fmt.Errorf("--commit-interval: %v is not between 0 and %v", interval, maxCommitInterval)
+	case interval == 0:
+		interval = -1 // one transaction per batch
+	}
 	return engine.Config{
 		Brokers: brokers, Prefix: f.prefix, DataDir: f.data, Routes: routes,
-		Topics: topic.Spec{Partitions: int32(f.partitions), Replication: int16(f.replication)},
-		Fold:   projector.Config{Limits: canvas.Limits{MaxBytes: f.maxBytes}},
-		Logger: log, Registerer: reg,
+		Topics:         topic.Spec{Partitions: int32(f.partitions), Replication: int16(f.replication)},
+		Fold:           projector.Config{Limits: canvas.Limits{MaxBytes: f.maxBytes}},
+		CommitInterval: interval,
+		Logger:         log, Registerer: reg,
 	}, nil
 }
 

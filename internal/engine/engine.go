@@ -57,6 +57,9 @@ import (
 	"github.com/fugue-run/fugue/statestore"
 )
 
+// DefaultCommitInterval is Config.CommitInterval's default.
+const DefaultCommitInterval = 100 * time.Millisecond
+
 // Config configures an Engine. The zero value of each field means its
 // default.
 type Config struct {
@@ -97,6 +100,14 @@ type Config struct {
 	Routes map[string]string
 	// MaxBatch caps the records folded in one transaction (default 5000).
 	MaxBatch int
+	// CommitInterval is how long a Kafka transaction stays open for more
+	// batches once it has begun (default DefaultCommitInterval); it ends
+	// sooner when no record comes for 5 ms. Negative: one transaction per
+	// polled batch. Task messages go out at once and workers read them
+	// uncommitted, so it does not delay a task; it is how late the state
+	// and the events topic may show a batch, and how much is folded again
+	// after a crash. See openTxn.
+	CommitInterval time.Duration
 	// MaxRecordBytes is the largest record the engine produces (default
 	// topic.MaxMessageBytes less room for the batch header, the limit set
 	// on the topics Fugue creates). A task message over it fails its task
@@ -131,6 +142,9 @@ func (c *Config) defaults() error {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 5000
+	}
+	if c.CommitInterval == 0 {
+		c.CommitInterval = DefaultCommitInterval
 	}
 	if c.MaxRecordBytes <= 0 {
 		c.MaxRecordBytes = topic.MaxMessageBytes - 64<<10
@@ -179,6 +193,9 @@ type Engine struct {
 	timerWake chan struct{}
 	// ended is how the last transactions ended (hanging.go).
 	ended ended
+	// abortEnd, when set, is asked before each commit whether to abort
+	// instead (tests of what an aborted transaction leaves behind).
+	abortEnd func() bool
 }
 
 // New opens the state store and connects to Kafka. opts are passed to every

@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/internal/conformance"
 	"github.com/fugue-run/fugue/internal/demo"
 	"github.com/fugue-run/fugue/internal/engine"
@@ -94,14 +96,41 @@ func revokedCanvas(id string) map[string]any {
 // them, replays the events topic from offset 0 into a fresh directory and
 // checks that the replayed state hash equals the live one.
 func TestReplayMatchesLive(t *testing.T) {
+	replayMatchesLive(t, envInt(t, "FUGUE_REPLAY_WORKFLOWS", 200), 0)
+}
+
+// TestAbortedTransactionsLeaveNoTrace is TestReplayMatchesLive with the
+// engine aborting every third transaction it would commit. Workers read
+// task messages uncommitted, so they take, run and report tasks whose
+// messages then abort; the engine, rewound, folds the same batches again
+// and sends the same messages. The workflows must still be right, the
+// state the same as the log's replay, each task attempt dispatched once
+// on the log, and the workers must have skipped messages sent again.
+func TestAbortedTransactionsLeaveNoTrace(t *testing.T) {
+	if got := replayMatchesLive(t, envInt(t, "FUGUE_ABORT_WORKFLOWS", 60), 3); got == 0 {
+		t.Errorf("no worker skipped a task message sent again after an abort")
+	} else {
+		t.Logf("workers skipped %v task messages sent again", got)
+	}
+}
+
+// replayMatchesLive runs n mixed workflows, aborting every abortEvery'th
+// transaction when abortEvery > 0, checks them, and compares the live
+// state's hash with a replay's. It returns how many task messages the
+// workers skipped as sent again.
+func replayMatchesLive(t *testing.T, n int, abortEvery int64) (repeated float64) {
 	brokers := kafkatest.Brokers(t)
-	n := envInt(t, "FUGUE_REPLAY_WORKFLOWS", 200)
 	prefix := kafkatest.Name(t, "replay") + "."
-	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t)})
+	reg := prometheus.NewRegistry()
+	eng, err := engine.New(engine.Config{Brokers: brokers, Prefix: prefix, DataDir: t.TempDir(), Logger: logger(t), Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eng.Close()
+	if abortEvery > 0 {
+		engine.AbortEvery(eng, abortEvery)
+	}
+	var wregs []*prometheus.Registry
 	errs := make(chan error, 4)
 	var engWG, wrkWG sync.WaitGroup
 	engCtx, stopEngine := context.WithCancel(context.Background())
@@ -121,7 +150,9 @@ func TestReplayMatchesLive(t *testing.T) {
 	for range 2 {
 		reg := worker.NewRegistry()
 		demo.Register(reg)
-		w, err := worker.New(reg, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 16, Logger: logger(t)})
+		wreg := prometheus.NewRegistry()
+		wregs = append(wregs, wreg)
+		w, err := worker.New(reg, worker.Config{Brokers: brokers, Prefix: prefix, Concurrency: 16, Logger: logger(t), Registerer: wreg})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +226,67 @@ func TestReplayMatchesLive(t *testing.T) {
 	if res.Hash != live {
 		t.Fatalf("replayed hash %x != live hash %x", res.Hash, live)
 	}
+	if abortEvery > 0 {
+		aborted := counterValue(t, reg, "fugue_engine_transactions_total", "aborted")
+		t.Logf("%v transactions aborted", aborted)
+		if aborted == 0 {
+			t.Errorf("no transaction aborted")
+		}
+		dispatchedOnce(t, prefix)
+	}
+	for _, r := range wregs {
+		repeated += counterValue(t, r, "fugue_worker_repeated_messages_total", "")
+	}
+	return repeated
+}
+
+// dispatchedOnce checks that the committed events topic holds each task
+// attempt's TaskDispatched once.
+func dispatchedOnce(t *testing.T, prefix string) {
+	t.Helper()
+	evTopic := topic.Names{Prefix: prefix}.Events()
+	adm := kadm.NewClient(kafkatest.Client(t))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ends, err := adm.ListEndOffsets(ctx, evTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, err := events.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := map[int32]int64{}
+	ends.Each(func(o kadm.ListedOffset) { cur[o.Partition] = o.Offset })
+	last := lastDataOffsets(t, ctx, kafkatest.Brokers(t), evTopic, cur)
+	recs := readTopicCommitted(t, ctx, evTopic, func(rs []*kgo.Record) bool {
+		got := map[int32]int64{}
+		for _, r := range rs {
+			got[r.Partition] = max(got[r.Partition], r.Offset)
+		}
+		for p, off := range last {
+			if g, ok := got[p]; !ok || g < off {
+				return false
+			}
+		}
+		return true
+	})
+	seen := map[string]int{}
+	for _, r := range recs {
+		ev, err := codec.Decode(r.Value)
+		if err != nil {
+			t.Fatalf("%s/%d/%d: %v", r.Topic, r.Partition, r.Offset, err)
+		}
+		if d, ok := ev.Body.(*events.TaskDispatched); ok {
+			seen[fmt.Sprintf("%s#%d", ev.Task, d.Attempt)]++
+		}
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Errorf("task %s dispatched %d times on %s", k, c, evTopic)
+		}
+	}
+	t.Logf("%d task attempts dispatched on %s", len(seen), evTopic)
 }
 
 // waitReady waits until workflow id is ready, or fails the test at the

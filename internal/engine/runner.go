@@ -147,9 +147,46 @@ func (e *Engine) runSession(ctx context.Context) error {
 	defer e.held.reset()
 	e.log.Info("engine: projector started", "group", e.cfg.Group, "topic", evTopic, "instance", e.cfg.InstanceID)
 
-	unsent := false // offsets consumed, not yet committed to Kafka
+	unsent := false   // offsets consumed, not yet committed to Kafka
+	var open *openTxn // the transaction the loop folds into; nil between them
+	defer func() {
+		if open != nil { // stopping: the next owner folds its batches again
+			open.abandon(sess)
+		}
+	}()
+	// end ends the open transaction: it commits, or aborts and the session
+	// rewinds to the committed offsets.
+	end := func() error {
+		o := open
+		open = nil
+		revoked.Store(false) // End lets the session report the next one
+		committed, err := o.end(ctx, sess)
+		if err != nil {
+			return err
+		}
+		if committed {
+			unsent = false
+			e.m.txns.WithLabelValues("committed").Inc()
+			e.finished(o.folded, o.timers)
+		}
+		return nil
+	}
 	for {
-		pctx, cancel := context.WithTimeout(ctx, pollWait)
+		wait := pollWait
+		if open != nil {
+			wait = time.Until(open.deadline)
+			if wait <= 0 || revoked.Load() {
+				if err := end(); err != nil {
+					return err
+				}
+				continue
+			}
+			// Nothing coming back this soon: what the transaction
+			// waits for is slower than a commit, and a lone task's
+			// state should not wait for the interval.
+			wait = min(wait, commitIdle)
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait)
 		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
 		cancel()
 		if ctx.Err() != nil || fetches.IsClientClosed() {
@@ -165,6 +202,13 @@ func (e *Engine) runSession(ctx context.Context) error {
 		assigned = nil
 		mu.Unlock()
 		if len(gained) > 0 {
+			// The group changed: end what was folded under the old
+			// assignment before catching up under the new one.
+			if open != nil {
+				if err := end(); err != nil {
+					return err
+				}
+			}
 			if err := e.catchUp(ctx, gained); err != nil {
 				return err
 			}
@@ -172,6 +216,10 @@ func (e *Engine) runSession(ctx context.Context) error {
 		}
 		if fetches.NumRecords() == 0 {
 			switch {
+			case open != nil:
+				if err := end(); err != nil { // idle for commitIdle
+					return err
+				}
 			case unsent:
 				// Idle: commit the offsets of the batches that sent
 				// nothing, so that the group's lag reads 0. The End
@@ -188,40 +236,18 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			continue
 		}
-		// The transaction begins with the batch's first output. A batch
-		// without one (the engine's own events coming back, a
-		// TaskStarted) needs none: its state goes to the store with its
-		// offsets, and its Kafka offsets are committed with the next
-		// transaction. Should the engine stop before that, the records
-		// are consumed again and skipped as applied (or, on another
-		// engine, folded again to the same state): nothing was sent, so
-		// nothing can be sent twice. This halves the transactions of a
-		// chain, whose every dispatch comes back as a record.
-		begun := false
-		var beginErr error
-		// The transaction's epoch, to know how it ended should Kafka
-		// leave it open (hanging.go).
-		var epoch int16
-		var epochErr error
-		txn := e.store.Begin()
-		// A transaction that cannot finish in txnTimeout (Kafka gone quiet
-		// mid-transaction) ends in error and the session is made anew,
-		// instead of waiting for ever.
-		txCtx, txCancel := context.WithTimeout(ctx, txnTimeout)
-		promise := kgo.AbortingFirstErrPromise(sess.Client())
-		produce := func(r *kgo.Record) {
-			if !begun {
-				if beginErr = sess.Begin(); beginErr != nil {
-					promise.Promise()(r, beginErr)
-					return
-				}
-				begun = true
-				_, epoch, epochErr = sess.Client().ProducerID(ctx)
-			}
-			sess.Produce(txCtx, r, promise.Promise())
+		// The transaction begins with the first output. A batch without
+		// one (the engine's own events coming back, a TaskStarted) needs
+		// none: when no transaction is open, its state goes to the store
+		// with its offsets, and its Kafka offsets are committed with the
+		// next transaction. Should the engine stop before that, the
+		// records are consumed again and skipped as applied (or, on
+		// another engine, folded again to the same state): nothing was
+		// sent, so nothing can be sent twice.
+		if open == nil {
+			open = e.newOpenTxn(ctx, sess)
 		}
 		var foldErr error
-		folded, timers := 0, false
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			if foldErr != nil || len(p.Records) == 0 {
 				return
@@ -237,34 +263,36 @@ func (e *Engine) runSession(ctx context.Context) error {
 					continue // applied before a crash; its outputs went out
 				}
 				var t bool
-				if t, foldErr = e.apply(txn, r, produce); foldErr != nil {
+				if t, foldErr = e.apply(open.txn, r, open.produce); foldErr != nil {
 					return
 				}
-				timers = timers || t
+				open.timers = open.timers || t
 				last = r.Offset
-				folded++
+				open.folded++
 			}
 			if last >= 0 {
-				txn.SetApplied(p.Topic, p.Partition, last)
+				open.txn.SetApplied(p.Topic, p.Partition, last)
 			}
 			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
 		})
-		if beginErr != nil {
-			txCancel()
-			txn.Discard()
-			return fmt.Errorf("%w: begin: %v", errRestart, beginErr)
+		if err := open.beginErr; err != nil {
+			open.abandon(sess)
+			open = nil
+			return fmt.Errorf("%w: begin: %v", errRestart, err)
 		}
-		if !begun {
-			txCancel()
+		if !open.begun {
+			o := open
+			open = nil
+			o.cancel()
 			if foldErr != nil {
-				txn.Discard()
+				o.txn.Discard()
 				return foldErr
 			}
-			if err := txn.Commit(); err != nil {
+			if err := o.txn.Commit(); err != nil {
 				return fmt.Errorf("engine: commit state: %w", err)
 			}
 			unsent = true
-			e.finished(folded, timers)
+			e.finished(o.folded, o.timers)
 			if revoked.Swap(false) {
 				// The session reports no revocation until its next End:
 				// commit now rather than when the loop is idle.
@@ -275,42 +303,16 @@ func (e *Engine) runSession(ctx context.Context) error {
 			}
 			continue
 		}
-		revoked.Store(false) // End lets the session report the next one
-		committed, endErr := sess.End(txCtx, kgo.TransactionEndTry(promise.Err() == nil && foldErr == nil))
-		txCancel()
-		if endErr == nil && epochErr == nil {
-			e.ended.add(epoch, committed)
+		if foldErr != nil {
+			open.abandon(sess)
+			open = nil
+			return foldErr
 		}
-		if !committed {
-			txn.Discard()
-			e.m.txns.WithLabelValues("aborted").Inc()
-			if foldErr != nil {
-				return foldErr
+		if e.cfg.CommitInterval <= 0 || open.flushed || open.promise.Err() != nil {
+			if err := end(); err != nil {
+				return err
 			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if endErr != nil {
-				return fmt.Errorf("%w: end: %v", errRestart, endErr)
-			}
-			if err := promise.Err(); err != nil {
-				e.log.Warn("engine: transaction aborted; the batch will be consumed again", "err", err)
-			} else {
-				// franz-go aborts, without an error, a transaction during
-				// which the group took partitions away or rebalanced: what
-				// it consumed may belong to another engine now.
-				e.log.Info("engine: transaction aborted: the group rebalanced while it ran; the batch will be consumed again")
-			}
-			continue
 		}
-		if err := txn.Commit(); err != nil {
-			// Kafka has the outputs; the store catches up from the log on
-			// restart.
-			return fmt.Errorf("engine: commit state: %w", err)
-		}
-		unsent = false
-		e.m.txns.WithLabelValues("committed").Inc()
-		e.finished(folded, timers)
 	}
 }
 
