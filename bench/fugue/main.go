@@ -7,6 +7,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -364,6 +365,8 @@ func runWorkload(ctx context.Context, args []string) (any, error) {
 				if t == nil {
 					t = &taskTimes{}
 					tasks[ev.Task] = t
+				}
+				if t.dispatched == 0 {
 					dispatchSeq = append(dispatchSeq, ev.Task)
 				}
 				if t.dispatched == 0 {
@@ -431,6 +434,11 @@ func runWorkload(ctx context.Context, args []string) (any, error) {
 		// TaskStarted (worker --started-after), so there is no leg at it.
 		var hops, toDone, toNext []float64
 		ms := func(a, b int64) float64 { return float64(b-a) / 1000 }
+		// In the order the engine decided them: the events topic has a
+		// transaction's TaskDispatched records after the reports that
+		// came in while it was open (engine Config.CommitInterval).
+		dispatchSeq = slices.DeleteFunc(dispatchSeq, func(id string) bool { return tasks[id].dispatched == 0 })
+		slices.SortStableFunc(dispatchSeq, func(a, b string) int { return cmp.Compare(tasks[a].dispatched, tasks[b].dispatched) })
 		for i := 1; i < len(dispatchSeq); i++ {
 			a, b := tasks[dispatchSeq[i-1]], tasks[dispatchSeq[i]]
 			hops = append(hops, ms(a.dispatched, b.dispatched))
