@@ -103,7 +103,7 @@ for wl, label in (("group", "group of {} tasks.add"), ("chord", "chord of {} tas
     if wl == "chain":
         p(f"| | per-hop p50 / p99 ms | {pair('fugue', wl, 'hop_p50_ms', 'hop_p99_ms')} | {pair('celery', wl, 'hop_p50_ms', 'hop_p99_ms')} | {pair('machinery', wl, 'hop_p50_ms', 'hop_p99_ms')} | | | |")
         if get("fugue", wl, "hop_dispatch_to_success_p50_ms") is not None:
-            p(f"| | Fugue hop legs p50 ms: succeeded → next TaskDispatched written (Kafka timestamp, ms); written → that task succeeded | {fmt(get('fugue', wl, 'hop_success_to_next_dispatch_p50_ms'))}; {fmt(get('fugue', wl, 'hop_dispatch_to_success_p50_ms'))} | | | | | |")
+            p(f"| | Fugue hop legs p50 ms: succeeded → next TaskDispatched decided (its Kafka timestamp, ms); decided → that task succeeded | {fmt(get('fugue', wl, 'hop_success_to_next_dispatch_p50_ms'))}; {fmt(get('fugue', wl, 'hop_dispatch_to_success_p50_ms'))} | | | | | |")
     if wl == "many":
         p(f"| | workflow end-to-end p50 / p99 ms | {pair('fugue', wl, 'wf_events_p50_ms', 'wf_events_p99_ms')} | {pair('celery', wl, 'wf_events_p50_ms', 'wf_events_p99_ms')} | {pair('machinery', wl, 'wf_events_p50_ms', 'wf_events_p99_ms')} | | | |")
     fk = get("fugue", wl, "kafka_rps")

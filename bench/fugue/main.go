@@ -427,10 +427,11 @@ func runWorkload(ctx context.Context, args []string) (any, error) {
 	if *kind == "chain" {
 		// A hop, TaskDispatched to the next TaskDispatched (event times, so
 		// in effect one TaskSucceeded to the next), in two legs:
-		// succeeded → the next TaskDispatched record written (worker
-		// produce, engine fetch, fold, produce; Kafka timestamp, ms),
-		// written → that task succeeded (the transaction's offset commit
-		// and end, worker fetch, the task). A short task has no
+		// succeeded → the next TaskDispatched decided (worker produce,
+		// engine fetch, fold; its Kafka timestamp, which the engine sets
+		// when Fold decides it, ms), decided → that task succeeded (the
+		// task message's produce, worker fetch, the task; a hop that
+		// waits for a transaction's end shows here). A short task has no
 		// TaskStarted (worker --started-after), so there is no leg at it.
 		var hops, toDone, toNext []float64
 		ms := func(a, b int64) float64 { return float64(b-a) / 1000 }
