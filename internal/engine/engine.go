@@ -6,16 +6,19 @@
 //
 // # Exactly once
 //
-// One transaction covers a polled batch: outputs are produced and the
-// consumed offsets committed atomically (GroupTransactSession,
-// read_committed). Only after Kafka committed does the state store commit
-// the batch's state together with the last applied offset of each
+// One transaction covers one or more polled batches (Config.CommitInterval,
+// openTxn): outputs are produced and the consumed offsets committed
+// atomically (GroupTransactSession, read_committed). Task messages go out
+// while it is open and workers read them uncommitted; events-topic records
+// go at its end. Only after Kafka committed does the state store commit
+// the batches' state together with the last applied offset of each
 // partition, without fsync: Kafka is the durable log. After a crash, or when
 // a partition arrives from another engine, the store may be behind the
 // group's committed offset; the engine then folds the missing records with
 // outputs suppressed (they were produced already) before it resumes. An
-// aborted transaction discards the batch's state changes and the session
-// rewinds to the committed offsets.
+// aborted transaction discards its batches' state changes and the session
+// rewinds to the committed offsets; folding them again sends the same
+// task messages.
 //
 // # Several engines
 //
