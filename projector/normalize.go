@@ -17,7 +17,9 @@ import (
 //     link or link_error;
 //   - inside a chain, a one-member group is unrolled into its member, an
 //     empty group is dropped, and a group followed by another element
-//     becomes a chord whose body is that element.
+//     becomes a chord whose body is that element. A group is one-member
+//     when it is written so, as Celery's maybe_unroll_group counts:
+//     group(group(), a) keeps its group, and gives [a(x)].
 //
 // The input is never modified; a task signature that needs no rewriting is
 // returned as it is, so the result shares it with the input.
@@ -142,6 +144,17 @@ func withPartials(s, outer *canvas.Signature) *canvas.Signature {
 	return s.Merge(outer.Args, outer.Kwargs, nil)
 }
 
+// writtenMembers is how many members group n had as written (m), before
+// member groups were spliced in: Celery's chain unrolls a group by that
+// count (maybe_unroll_group). For a group that normalising made (chunks),
+// it is n's.
+func writtenMembers(m, n *canvas.Signature) int {
+	if m.Kind == canvas.KindGroup {
+		return len(m.Tasks)
+	}
+	return len(n.Tasks)
+}
+
 func normalizeChain(s *canvas.Signature) *canvas.Signature {
 	c := shallow(s)
 	var steps []*canvas.Signature
@@ -152,7 +165,7 @@ func normalizeChain(s *canvas.Signature) *canvas.Signature {
 			steps = append(steps, n.Tasks...)
 		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0:
 			// An empty group in a chain is dropped.
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1 && writtenMembers(m, n) == 1:
 			steps = append(steps, withPartials(n.Tasks[0], n))
 		default:
 			steps = append(steps, n)
