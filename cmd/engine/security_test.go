@@ -22,8 +22,9 @@ func TestServerDefaultsToLoopback(t *testing.T) {
 	}
 }
 
-// TestBadKafkaFlags checks that bad --kafka-* settings stop serve, dev and
-// replay before they connect, with the reason.
+// TestBadKafkaFlags checks that bad --kafka-* settings (and the other
+// settings checked before connecting) stop serve, dev and replay before
+// they connect, with the reason.
 func TestBadKafkaFlags(t *testing.T) {
 	t.Parallel()
 	env := func(string) string { return "" }
@@ -36,6 +37,8 @@ func TestBadKafkaFlags(t *testing.T) {
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--kafka-sasl", "GSSAPI", "--kafka-user", "u"}, "unknown SASL mechanism"},
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--kafka-ca", "/nonexistent/ca.pem"}, "CA file"},
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--max-bytes", "0"}, "--max-bytes must be positive"},
+		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "-1s"}, "--commit-interval: -1s is not between 0 and 10s"},
+		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "1m"}, "--commit-interval: 1m0s is not between 0 and 10s"},
 		{"replay", runReplay, []string{"--brokers", "127.0.0.1:1", "--data", t.TempDir(), "--kafka-sasl", "PLAIN"}, "needs a user"},
 		{"dev", runDev, []string{"--data", t.TempDir(), "--kafka-tls"}, "need --brokers"},
 		{"dev", runDev, []string{"--data", t.TempDir(), "--brokers", "127.0.0.1:1", "--kafka-user", "u"}, "without a mechanism"},
