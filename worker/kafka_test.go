@@ -160,11 +160,13 @@ func (r *runner) wait() error {
 }
 
 // dispatch produces a task message for task of workflow wf to partition
-// part of the tasks topic, as the engine does.
-func (e *env) dispatch(part int32, wf, task string, d *events.TaskDispatched) {
+// part of the tasks topic, as the engine does, and returns its offset.
+func (e *env) dispatch(part int32, wf, task string, d *events.TaskDispatched) (offset int64) {
 	e.t.Helper()
 	ev := &events.Event{ID: events.DispatchedID(task, d.Attempt), Workflow: wf, Task: task, Time: time.Now().UnixMicro(), Producer: "engine", Body: d}
-	e.produce(&kgo.Record{Topic: e.tasks(), Partition: part, Key: []byte(task), Value: e.encode(ev)})
+	rec := &kgo.Record{Topic: e.tasks(), Partition: part, Key: []byte(task), Value: e.encode(ev)}
+	e.produce(rec)
+	return rec.Offset
 }
 
 func (e *env) encode(ev *events.Event) []byte {
