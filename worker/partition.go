@@ -47,10 +47,8 @@ type partition struct {
 	// attempt registered later is cancelled at once.
 	abandoned bool
 	// taken are the task attempts whose messages were taken from the
-	// partition in this ownership, the last takenMemory of them in ring.
-	taken map[taskAttempt]struct{}
-	ring  []taskAttempt
-	next  int // where ring is written next once full
+	// partition in this ownership, the last takenMemory of them.
+	taken *recentSet[taskAttempt]
 }
 
 // takenMemory is how many task attempts a partition remembers (take).
@@ -62,7 +60,8 @@ type taskAttempt struct {
 }
 
 func newPartition(tp topicPartition) *partition {
-	return &partition{tp: tp, committed: -1, drained: make(chan struct{}), attempts: map[*attempt]struct{}{}}
+	return &partition{tp: tp, committed: -1, drained: make(chan struct{}), attempts: map[*attempt]struct{}{},
+		taken: newRecentSet[taskAttempt](takenMemory)}
 }
 
 // add records that offset was polled.
@@ -79,24 +78,9 @@ func (p *partition) add(rec *kgo.Record) bool {
 // run or running, and should it not finish, the partition's ownership
 // ends without its offset committed, and both messages come back.
 func (p *partition) take(task string, attempt int32) bool {
-	k := taskAttempt{task, attempt}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.taken[k]; ok {
-		return false
-	}
-	if p.taken == nil {
-		p.taken = make(map[taskAttempt]struct{})
-	}
-	if len(p.ring) < takenMemory {
-		p.ring = append(p.ring, k)
-	} else {
-		delete(p.taken, p.ring[p.next])
-		p.ring[p.next] = k
-		p.next = (p.next + 1) % takenMemory
-	}
-	p.taken[k] = struct{}{}
-	return true
+	return p.taken.add(taskAttempt{task, attempt})
 }
 
 // begin starts work on a record; false when the partition is gone.

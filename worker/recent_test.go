@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-func TestRevokedSet(t *testing.T) {
+func TestRecentSet(t *testing.T) {
 	t.Parallel()
-	s := newRevokedSet(3)
+	s := newRecentSet[string](3)
 	for _, id := range []string{"a", "b", "a", "c"} {
 		s.add(id)
 	}
@@ -15,6 +15,9 @@ func TestRevokedSet(t *testing.T) {
 		if !s.has(id) {
 			t.Errorf("%s forgotten", id)
 		}
+	}
+	if s.add("b") {
+		t.Errorf("add(b) again says it was new")
 	}
 	s.add("d") // forgets a, the oldest
 	if s.has("a") || !s.has("b") || !s.has("d") {
@@ -24,8 +27,8 @@ func TestRevokedSet(t *testing.T) {
 	for i := range 1000 {
 		s.add(strconv.Itoa(i))
 	}
-	if len(s.ids) != 3 || len(s.ring) != 3 {
-		t.Fatalf("remembers %d ids in a ring of %d, want 3", len(s.ids), len(s.ring))
+	if len(s.keys) != 3 || len(s.ring) != 3 {
+		t.Fatalf("remembers %d ids in a ring of %d, want 3", len(s.keys), len(s.ring))
 	}
 	for _, id := range []string{"997", "998", "999"} {
 		if !s.has(id) {

@@ -21,40 +21,6 @@ const ReasonRevoked = "revoked"
 // task message past its Expires.
 const ReasonExpired = "expired"
 
-// revokedSet remembers the last max revoked task ids. Not safe for
-// concurrent use.
-type revokedSet struct {
-	max  int
-	ids  map[string]struct{}
-	ring []string // ids in the order added; once full, next is the oldest
-	next int
-}
-
-func newRevokedSet(max int) *revokedSet {
-	return &revokedSet{max: max, ids: make(map[string]struct{})}
-}
-
-// add remembers id, forgetting the oldest id when max are remembered.
-func (s *revokedSet) add(id string) {
-	if _, ok := s.ids[id]; ok {
-		return
-	}
-	s.ids[id] = struct{}{}
-	if len(s.ring) < s.max {
-		s.ring = append(s.ring, id)
-		return
-	}
-	delete(s.ids, s.ring[s.next])
-	s.ring[s.next] = id
-	s.next = (s.next + 1) % s.max
-}
-
-// has reports whether id is remembered.
-func (s *revokedSet) has(id string) bool {
-	_, ok := s.ids[id]
-	return ok
-}
-
 // controlOffsets returns the end offset of every partition of the control
 // topic: where a worker starts reading it.
 //

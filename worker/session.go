@@ -43,7 +43,7 @@ type session struct {
 	mu      sync.Mutex
 	parts   map[topicPartition]*partition
 	running map[string][]*attempt // by task id
-	revoked *revokedSet
+	revoked *recentSet[string]
 
 	commitMu sync.Mutex // serialises commits
 	commitCh chan struct{}
@@ -73,7 +73,7 @@ func newSession(w *Worker) *session {
 		jobs:     make(chan *job),
 		parts:    map[topicPartition]*partition{},
 		running:  map[string][]*attempt{},
-		revoked:  newRevokedSet(w.cfg.RevokedMemory),
+		revoked:  newRecentSet[string](w.cfg.RevokedMemory),
 		commitCh: make(chan struct{}, 1),
 	}
 	s.base, s.abandonAll = context.WithCancelCause(context.Background())
