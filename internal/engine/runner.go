@@ -151,7 +151,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 	var open *openTxn // the transaction the loop folds into; nil between them
 	defer func() {
 		if open != nil { // stopping: the next owner folds its batches again
-			open.abandon(sess)
+			open.abandon()
 		}
 	}()
 	// end ends the open transaction: it commits, or aborts and the session
@@ -160,13 +160,12 @@ func (e *Engine) runSession(ctx context.Context) error {
 		o := open
 		open = nil
 		revoked.Store(false) // End lets the session report the next one
-		committed, err := o.end(ctx, sess)
+		committed, err := o.end(ctx)
 		if err != nil {
 			return err
 		}
 		if committed {
 			unsent = false
-			e.m.txns.WithLabelValues("committed").Inc()
 			e.finished(o.folded, o.timers)
 		}
 		return nil
@@ -276,7 +275,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 			e.m.lag.WithLabelValues(strconv.Itoa(int(p.Partition))).Set(float64(p.HighWatermark - p.Records[len(p.Records)-1].Offset - 1))
 		})
 		if err := open.beginErr; err != nil {
-			open.abandon(sess)
+			open.abandon()
 			open = nil
 			return fmt.Errorf("%w: begin: %v", errRestart, err)
 		}
@@ -304,7 +303,7 @@ func (e *Engine) runSession(ctx context.Context) error {
 			continue
 		}
 		if foldErr != nil {
-			open.abandon(sess)
+			open.abandon()
 			open = nil
 			return foldErr
 		}

@@ -123,12 +123,12 @@ func (o *openTxn) flush() {
 // rewinds to the committed offsets and the batches are consumed again.
 // The store commits after Kafka did; should it fail, Kafka has the
 // outputs and the store catches up from the log on restart.
-func (o *openTxn) end(ctx context.Context, sess *kgo.GroupTransactSession) (bool, error) {
+func (o *openTxn) end(ctx context.Context) (bool, error) {
 	e := o.e
 	defer o.cancel()
 	o.flush()
 	try := o.promise.Err() == nil && (e.abortEnd == nil || !e.abortEnd())
-	committed, endErr := sess.End(o.ctx, kgo.TransactionEndTry(try))
+	committed, endErr := o.sess.End(o.ctx, kgo.TransactionEndTry(try))
 	if endErr == nil && o.epochErr == nil {
 		e.ended.add(o.epoch, committed)
 	}
@@ -153,6 +153,7 @@ func (o *openTxn) end(ctx context.Context, sess *kgo.GroupTransactSession) (bool
 		}
 		return false, nil
 	}
+	e.m.txns.WithLabelValues("committed").Inc()
 	if err := o.txn.Commit(); err != nil {
 		return false, fmt.Errorf("engine: commit state: %w", err)
 	}
@@ -162,7 +163,7 @@ func (o *openTxn) end(ctx context.Context, sess *kgo.GroupTransactSession) (bool
 // abandon discards the transaction's state and aborts it in Kafka, when
 // the loop stops in the middle of one (a fold error, the engine
 // stopping). The next owner of its partitions folds its batches again.
-func (o *openTxn) abandon(sess *kgo.GroupTransactSession) {
+func (o *openTxn) abandon() {
 	defer o.cancel()
 	o.txn.Discard()
 	o.deferred = nil
@@ -171,7 +172,7 @@ func (o *openTxn) abandon(sess *kgo.GroupTransactSession) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), abandonTimeout)
 	defer cancel()
-	if committed, err := sess.End(ctx, kgo.TryAbort); err == nil && o.epochErr == nil {
+	if committed, err := o.sess.End(ctx, kgo.TryAbort); err == nil && o.epochErr == nil {
 		o.e.ended.add(o.epoch, committed)
 	}
 	o.e.m.txns.WithLabelValues("aborted").Inc()
