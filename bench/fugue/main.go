@@ -368,8 +368,6 @@ func runWorkload(ctx context.Context, args []string) (any, error) {
 				}
 				if t.dispatched == 0 {
 					dispatchSeq = append(dispatchSeq, ev.Task)
-				}
-				if t.dispatched == 0 {
 					t.dispatched = ev.Time
 					t.dispatchedTS = rec.Timestamp.UnixMicro()
 				}
@@ -438,7 +436,6 @@ func runWorkload(ctx context.Context, args []string) (any, error) {
 		// In the order the engine decided them: the events topic has a
 		// transaction's TaskDispatched records after the reports that
 		// came in while it was open (engine Config.CommitInterval).
-		dispatchSeq = slices.DeleteFunc(dispatchSeq, func(id string) bool { return tasks[id].dispatched == 0 })
 		slices.SortStableFunc(dispatchSeq, func(a, b string) int { return cmp.Compare(tasks[a].dispatched, tasks[b].dispatched) })
 		for i := 1; i < len(dispatchSeq); i++ {
 			a, b := tasks[dispatchSeq[i-1]], tasks[dispatchSeq[i]]
