@@ -210,7 +210,7 @@ if wprofs:
         p(f"`{os.path.basename(pf)}`:")
         p("")
         p("```text")
-        p("\n".join(keep[:14]))
+        p("\n".join(keep[:14]) or "(no samples: perf recorded nothing)")
         p("```")
         p("")
 analysis = os.path.join(os.path.dirname(__file__), "analysis.md")

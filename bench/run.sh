@@ -138,7 +138,7 @@ if has fugue; then
     ( sleep 1; curl -s -o "$OUT/fugue-$tag.cpu.pprof" "http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=${PROFILE_S:-20}" ) &
     local prof=$! wprof=
     if command -v perf >/dev/null; then  # the worker has no pprof endpoint: sample one with perf
-      ( sleep 1; perf record -q -F 499 -g -o "$OUT/fugue-$tag.worker.perf" -p "${WORKERS[0]}" -- sleep "${PROFILE_S:-20}" ) >/dev/null 2>&1 &
+      ( sleep 1; perf record -q -e cpu-clock -F 499 -g -o "$OUT/fugue-$tag.worker.perf" -p "${WORKERS[0]}" -- sleep "${PROFILE_S:-20}" ) >/dev/null 2>&1 &
       wprof=$!
     fi
     log "2. Fugue $1 n=$2"
