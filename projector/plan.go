@@ -35,9 +35,21 @@ type PlanNode struct {
 	// Members are chain elements, group members, or a chord's header
 	// group and body.
 	Members []int32
-	// Sig carries the task name, partial args, kwargs, options and
-	// immutability. Composite structure fields of Sig are not used.
-	Sig *canvas.Signature
+	// Task is the task name; for a composite, Celery's name of its kind
+	// ("celery.group", ...) or whatever the wire form carried.
+	Task string
+	// Args and Kwargs are the node's partial arguments, shared with the
+	// parsed canvas; Immutable marks Celery's .si().
+	Args      []any
+	Kwargs    map[string]any
+	Immutable bool
+	// Options are the node's execution options without Link and
+	// LinkError (the callbacks are the nodes in Links and Errbacks).
+	// Nodes with no options share one Options value: never modify it.
+	// The plan keeps no canvas.Signature, so that the parsed canvas can
+	// go once it is compiled (a Signature is ~400 bytes, mostly options
+	// that are usually empty).
+	Options *canvas.Options
 	// Links and Errbacks are callback roots.
 	Links    []int32
 	Errbacks []int32
@@ -84,7 +96,10 @@ type compiler struct {
 
 func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) int32 {
 	i := int32(len(c.plan.Nodes))
-	c.plan.Nodes = append(c.plan.Nodes, PlanNode{Sig: s, Parent: parent, Pos: pos, Callback: callback})
+	c.plan.Nodes = append(c.plan.Nodes, PlanNode{
+		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: planOptions(&s.Options),
+		Parent: parent, Pos: pos, Callback: callback,
+	})
 	id := s.Options.TaskID
 	if id == "" {
 		if i == 0 {
@@ -144,6 +159,23 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 		})
 	}
 	return i
+}
+
+// noOptions is the Options of every plan node that has none.
+var noOptions = &canvas.Options{}
+
+// planOptions returns the options a plan node keeps of o: noOptions when
+// o holds nothing but callbacks, else a copy without them.
+func planOptions(o *canvas.Options) *canvas.Options {
+	if o.TaskID == "" && o.Queue == "" && o.Countdown == nil && o.ETA == "" &&
+		o.Expires == nil && o.MaxRetries == nil && !o.MaxRetriesUnlimited &&
+		o.RetryBackoff == nil && o.TimeLimit == nil && o.SoftTimeLimit == nil &&
+		o.Priority == nil && len(o.Extra) == 0 {
+		return noOptions
+	}
+	c := *o
+	c.Link, c.LinkError, c.SingleLink, c.SingleLinkError = nil, nil, false, false
+	return &c
 }
 
 // size is the number of plan nodes that add makes of normalised s, its

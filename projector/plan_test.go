@@ -3,6 +3,7 @@ package projector
 import (
 	"bufio"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -62,5 +63,51 @@ func TestCompileSizesExactly(t *testing.T) {
 		if len(p.Nodes) != cap(p.Nodes) {
 			t.Errorf("%s: %d nodes, sized for %d", name, len(p.Nodes), cap(p.Nodes))
 		}
+	}
+}
+
+// TestPlanOptionsKeepsEveryOption sets each field of canvas.Options in
+// turn and checks that the plan node keeps it: planOptions tells an empty
+// Options by listing its fields, so a field added to canvas.Options
+// without a line there fails here. The callbacks alone are not kept.
+func TestPlanOptionsKeepsEveryOption(t *testing.T) {
+	t.Parallel()
+	callbacks := map[string]bool{"Link": true, "LinkError": true, "SingleLink": true, "SingleLinkError": true}
+	typ := reflect.TypeFor[canvas.Options]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		var o canvas.Options
+		v := reflect.ValueOf(&o).Elem().Field(i)
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("x")
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Interface:
+			v.Set(reflect.ValueOf(int64(1)))
+		case reflect.Map:
+			v.Set(reflect.ValueOf(map[string]any{"k": int64(1)}))
+		case reflect.Slice:
+			v.Set(reflect.ValueOf([]*canvas.Signature{canvas.S("tasks.log")}))
+		default:
+			t.Fatalf("Options.%s: a %s field; teach this test and planOptions about it", f.Name, v.Kind())
+		}
+		got := planOptions(&o)
+		if callbacks[f.Name] {
+			if got != noOptions {
+				t.Errorf("Options with only %s set: the plan node got its own options %+v", f.Name, got)
+			}
+			continue
+		}
+		if got == noOptions || !reflect.DeepEqual(*got, o) {
+			t.Errorf("Options with %s set: the plan node kept %+v", f.Name, got)
+		}
+	}
+	o := canvas.Options{TaskID: "t", Link: []*canvas.Signature{canvas.S("tasks.log")}, SingleLink: true}
+	if got := planOptions(&o); got.TaskID != "t" || got.Link != nil || got.SingleLink {
+		t.Errorf("planOptions(%+v) = %+v, want the task_id without the link", o, got)
+	}
+	if !reflect.DeepEqual(*noOptions, canvas.Options{}) {
+		t.Errorf("noOptions was modified: %+v", noOptions)
 	}
 }

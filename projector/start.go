@@ -14,19 +14,19 @@ import (
 // call applies inputs to a signature's partial arguments: inputs are
 // prepended to args and merged under kwargs (new wins), unless the
 // signature is immutable. The results share no mutable memory with sig.
-func call(sig *canvas.Signature, in []any, inKw map[string]any) ([]any, map[string]any) {
-	if sig.Immutable || (len(in) == 0 && len(inKw) == 0) {
-		return sig.Args, sig.Kwargs
+func call(pn *PlanNode, in []any, inKw map[string]any) ([]any, map[string]any) {
+	if pn.Immutable || (len(in) == 0 && len(inKw) == 0) {
+		return pn.Args, pn.Kwargs
 	}
-	args := sig.Args
+	args := pn.Args
 	if len(in) > 0 {
-		args = make([]any, 0, len(in)+len(sig.Args))
-		args = append(append(args, in...), sig.Args...)
+		args = make([]any, 0, len(in)+len(pn.Args))
+		args = append(append(args, in...), pn.Args...)
 	}
-	kw := sig.Kwargs
+	kw := pn.Kwargs
 	if len(inKw) > 0 {
-		kw = make(map[string]any, len(sig.Kwargs)+len(inKw))
-		for k, v := range sig.Kwargs {
+		kw = make(map[string]any, len(pn.Kwargs)+len(inKw))
+		for k, v := range pn.Kwargs {
 			kw[k] = v
 		}
 		for k, v := range inKw {
@@ -51,18 +51,18 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 		return
 	}
 	n.Parent, n.Failure = parent, pf
-	args, kw := call(pn.Sig, in, inKw)
+	args, kw := call(pn, in, inKw)
 	switch pn.Kind {
 	case TaskNode:
 		n.Args, n.Kwargs = args, kw
-		if at, ok := pn.Sig.Options.ExpiresAt(time.UnixMicro(x.ev.Time)); ok {
+		if at, ok := pn.Options.ExpiresAt(time.UnixMicro(x.ev.Time)); ok {
 			// Workers drop an expired message; the timer also expires a
 			// task that no worker received in time.
 			n.Expires = at.UnixMicro()
 			timer := timerName(timerExpires, 0)
 			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: n.Expires})
 		}
-		if due, ok := x.due(pn.Sig); ok {
+		if due, ok := x.due(pn.Options); ok {
 			n.Status = Scheduled
 			timer := timerName(timerETA, 0)
 			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: due})
@@ -98,11 +98,11 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 }
 
 // due returns when a task with countdown or eta may run, if later than now.
-func (x *folding) due(sig *canvas.Signature) (int64, bool) {
+func (x *folding) due(o *canvas.Options) (int64, bool) {
 	var due int64
-	if t, ok := sig.Options.ETATime(); ok {
+	if t, ok := o.ETATime(); ok {
 		due = t.UnixMicro()
-	} else if s, ok := sig.Options.CountdownSeconds(); ok {
+	} else if s, ok := o.CountdownSeconds(); ok {
 		due = x.ev.Time + seconds(s)
 	}
 	return due, due > x.ev.Time
@@ -113,9 +113,9 @@ func seconds(s float64) int64 { return int64(math.Round(s * 1e6)) }
 // dispatch sends the current attempt of task node i.
 func (x *folding) dispatch(i int32, n *Node) {
 	pn := &x.w.Plan.Nodes[i]
-	o := &pn.Sig.Options
+	o := pn.Options
 	d := &events.TaskDispatched{
-		Name: pn.Sig.Task, Args: n.Args, Kwargs: n.Kwargs, Attempt: n.Attempt,
+		Name: pn.Task, Args: n.Args, Kwargs: n.Kwargs, Attempt: n.Attempt,
 		Queue: o.Queue, ParentID: n.Parent, Expires: n.Expires,
 		MaxRetries: x.maxRetries(o),
 	}
@@ -225,11 +225,11 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 // retrying applies a worker's request to retry the current attempt.
 func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 	pn := &x.w.Plan.Nodes[i]
-	o := &pn.Sig.Options
+	o := pn.Options
 	if max := x.maxRetries(o); max >= 0 && b.Attempt >= max {
 		err := &Error{
 			Type:    "MaxRetriesExceededError",
-			Message: maxRetriesMessage(pn.Sig.Task, pn.ID, n.Args, n.Kwargs),
+			Message: maxRetriesMessage(pn.Task, pn.ID, n.Args, n.Kwargs),
 			TaskID:  pn.ID,
 		}
 		n.Status, n.Err = Failure, err

@@ -30,7 +30,7 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	var claims []string
 	for k := range plan.Nodes {
 		id := plan.Nodes[k].ID
-		if plan.Nodes[k].Sig.Options.TaskID == "" || id == wf {
+		if plan.Nodes[k].Options.TaskID == "" || id == wf {
 			continue
 		}
 		owner, err := x.st.TaskOwner(id)

@@ -91,7 +91,7 @@ func Describe(st State, id string) (*WorkflowView, error) {
 
 func taskView(pn *PlanNode, n *Node) *TaskView {
 	t := &TaskView{
-		ID: pn.ID, Name: pn.Sig.Task, State: n.Status.String(), Args: n.Args, Kwargs: n.Kwargs,
+		ID: pn.ID, Name: pn.Task, State: n.Status.String(), Args: n.Args, Kwargs: n.Kwargs,
 		Result: n.Result, Retries: n.Attempt, Children: []string{},
 	}
 	if n.Status == Custom {

@@ -196,7 +196,7 @@ func precheck(st projector.State, id string, sig *canvas.Signature) (string, err
 	}
 	for i := range plan.Nodes {
 		n := &plan.Nodes[i]
-		if n.Sig.Options.TaskID == "" || n.ID == id {
+		if n.Options.TaskID == "" || n.ID == id {
 			continue
 		}
 		owner, err := st.TaskOwner(n.ID)

@@ -86,7 +86,7 @@ func describeTask(st projector.State, id string) (*projector.TaskView, bool, err
 			return nil, false, nil
 		}
 		t = &projector.TaskView{
-			ID: id, Name: wf.Plan.Nodes[i].Sig.Task, State: projector.Pending.String(),
+			ID: id, Name: wf.Plan.Nodes[i].Task, State: projector.Pending.String(),
 			Args: []any{}, Kwargs: map[string]any{}, Children: []string{},
 		}
 	}

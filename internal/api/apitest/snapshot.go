@@ -39,7 +39,7 @@ func snapshotOf(st *projector.MemState) *Snapshot {
 		for i := range nodes {
 			n, _ := st.Node(live, int32(i))
 			nodes[i] = *n
-			if t := w.Plan.Nodes[i].Sig.Options.TaskID; t != "" && t != id {
+			if t := w.Plan.Nodes[i].Options.TaskID; t != "" && t != id {
 				s.owners[t] = id
 			}
 		}
