@@ -67,7 +67,8 @@
 //     canvas.DefaultLimits.
 //
 // Fixed Pebble settings: the newest on-disk format of the linked Pebble,
-// 64 MiB memtables (a 100,000-task chord submission, ~6 MB, stays in
-// memory), bloom filters of 10 bits per key on every level (Fold reads
+// 32 MiB memtables, reserved in the block cache on top of its
+// WithCacheSize bytes (Pebble counts memtables against the cache), bloom
+// filters of 10 bits per key on every level (Fold reads
 // records by key).
 package statestore

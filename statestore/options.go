@@ -59,7 +59,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithCacheSize sets the size in bytes of Pebble's block cache. Default
-// DefaultCacheSize (64 MiB); 0 gives Pebble's own default (8 MiB).
+// DefaultCacheSize (64 MiB); 0 leaves no room for blocks beyond what the
+// memtables do not use. Pebble counts its memtables against the cache,
+// so the store asks Pebble for this size plus room for two memtables.
 func WithCacheSize(bytes int64) Option {
 	return func(c *config) { c.cacheSize = bytes }
 }

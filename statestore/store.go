@@ -49,10 +49,18 @@ type Store struct {
 	closeErr  error
 }
 
-// memTableSize is Pebble's memtable size: recent records are read from
-// memory and a large transaction (a 100,000-task chord submission is ~6
-// MB) fits in one.
-const memTableSize = 64 << 20
+// memTableSize is Pebble's memtable size. A batch of more than half of
+// it (a chord of 100,000 tasks writes ~24 MB at its submission) goes in
+// as a memtable of its own and is flushed at once; its records are then
+// read through the block cache.
+const memTableSize = 32 << 20
+
+// memTableReserve is what Pebble takes from the block cache for its
+// memtables (the mutable one and the one being flushed): it counts them
+// against the cache's capacity. Open adds it to the cache size, so that
+// the cache holds WithCacheSize bytes of blocks; with a cache no larger
+// than the memtables, it holds none and every read goes to the file.
+const memTableReserve = 2 * memTableSize
 
 // Open opens the store in dir, creating it if needed. It refuses a
 // directory that holds a store of another format (ErrFormat).
@@ -66,7 +74,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	po := &pebble.Options{
 		Logger:             pebbleLogger{cfg.logger},
-		CacheSize:          cfg.cacheSize,
+		CacheSize:          cfg.cacheSize + memTableReserve,
 		FormatMajorVersion: pebble.FormatNewest,
 		MemTableSize:       uint64(memTableSize),
 	}
