@@ -199,13 +199,36 @@ func waitQuery(d time.Duration) url.Values {
 // default); see AsyncResult.Wait for longer waits. An unknown id is an
 // error matching ErrNotFound.
 func (c *Client) Workflow(ctx context.Context, id string, wait time.Duration) (*Workflow, error) {
-	r, err := c.do(ctx, http.MethodGet, "/v1/workflows/"+url.PathEscape(id), waitQuery(wait), nil, http.StatusOK)
+	return c.workflow(ctx, id, wait, true)
+}
+
+// WorkflowHeader reads workflow id as Workflow does, without its tasks
+// (Tasks is nil): its state, result and error. The server answers from
+// the workflow's header, so the cost does not grow with the canvas; a
+// client that polls a state or waits for a result of a large canvas
+// wants this.
+func (c *Client) WorkflowHeader(ctx context.Context, id string, wait time.Duration) (*Workflow, error) {
+	return c.workflow(ctx, id, wait, false)
+}
+
+func (c *Client) workflow(ctx context.Context, id string, wait time.Duration, tasks bool) (*Workflow, error) {
+	q := waitQuery(wait)
+	if !tasks {
+		if q == nil {
+			q = url.Values{}
+		}
+		q.Set("tasks", "false")
+	}
+	r, err := c.do(ctx, http.MethodGet, "/v1/workflows/"+url.PathEscape(id), q, nil, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
 	w, err := decodeWorkflow(r.body)
 	if err != nil {
 		return nil, err
+	}
+	if !tasks {
+		w.Tasks = nil
 	}
 	w.Ready = r.ready
 	return w, nil

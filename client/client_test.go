@@ -269,3 +269,60 @@ func TestMarshalJSONIsTheServersJSON(t *testing.T) {
 		t.Errorf("task JSON %s != %s", tj, wj)
 	}
 }
+
+// TestHeaderReads checks which reads ask for the tasks: Get, State,
+// Ready, Successful and Failed read the workflow's header alone
+// (?tasks=false), Wait, Workflow and Tasks the whole workflow.
+// WorkflowHeader's workflow has no tasks and marshals without them.
+func TestHeaderReads(t *testing.T) {
+	t.Parallel()
+	var cfg api.Config
+	var n atomic.Int64
+	cfg.NewID = func() string { return fmt.Sprintf("wf%d", n.Add(1)) }
+	b := apitest.NewBackend(t)
+	h := api.NewHandler(b, cfg)
+	var header, full atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if r.URL.Query().Get("tasks") == "false" {
+				header.Add(1)
+			} else {
+				full.Add(1)
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := client.New(srv.URL, client.WithHTTPClient(srv.Client()))
+	res, err := c.Submit(ctx(t), canvas.Chain(canvas.S("tasks.add", 2, 2), canvas.S("tasks.mul", 8)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := res.Get(ctx(t), 0); err != nil || v != int64(32) {
+		t.Fatalf("Get = %#v, %v", v, err)
+	}
+	_, _ = res.State(ctx(t))
+	_, _ = res.Ready(ctx(t))
+	_, _ = res.Successful(ctx(t))
+	_, _ = res.Failed(ctx(t))
+	if header.Load() < 5 || full.Load() != 0 {
+		t.Fatalf("Get, State, Ready, Successful, Failed: %d header reads, %d full reads", header.Load(), full.Load())
+	}
+	header.Store(0)
+	if _, err := res.Wait(ctx(t), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := res.Tasks(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if header.Load() != 0 || full.Load() < 2 {
+		t.Fatalf("Wait, Tasks: %d header reads, %d full reads", header.Load(), full.Load())
+	}
+	w, err := c.WorkflowHeader(ctx(t), res.ID, 0)
+	if err != nil || w.State != "SUCCESS" || w.Result != int64(32) || !w.Ready || w.Tasks != nil {
+		t.Fatalf("WorkflowHeader = %+v, %v", w, err)
+	}
+	if got, err := w.MarshalJSON(); err != nil || string(got) != `{"id":"wf1","state":"SUCCESS","result":32,"error":null}` {
+		t.Errorf("MarshalJSON = %s, %v", got, err)
+	}
+}

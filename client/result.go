@@ -74,13 +74,19 @@ func (c *Client) Result(id string, sig *canvas.Signature) *AsyncResult {
 // Celery shows a task it knows nothing of yet; for other handles an
 // unknown id is an error matching ErrNotFound.
 func (r *AsyncResult) Workflow(ctx context.Context) (*Workflow, error) {
-	return r.read(ctx, 0)
+	return r.read(ctx, 0, true)
 }
 
-func (r *AsyncResult) read(ctx context.Context, wait time.Duration) (*Workflow, error) {
-	w, err := r.c.Workflow(ctx, r.ID, wait)
+// read reads the workflow, with its tasks or (tasks false) its header
+// alone, as State, Ready, Successful, Failed and Get need.
+func (r *AsyncResult) read(ctx context.Context, wait time.Duration, tasks bool) (*Workflow, error) {
+	w, err := r.c.workflow(ctx, r.ID, wait, tasks)
 	if r.submitted && errors.Is(err, ErrNotFound) {
-		return &Workflow{ID: r.ID, State: "PENDING", Tasks: []*Task{}}, nil
+		w = &Workflow{ID: r.ID, State: "PENDING"}
+		if tasks {
+			w.Tasks = []*Task{}
+		}
+		return w, nil
 	}
 	return w, err
 }
@@ -88,7 +94,7 @@ func (r *AsyncResult) read(ctx context.Context, wait time.Duration) (*Workflow, 
 // State returns the workflow's state (PENDING, STARTED, SUCCESS, FAILURE,
 // REVOKED).
 func (r *AsyncResult) State(ctx context.Context) (string, error) {
-	w, err := r.Workflow(ctx)
+	w, err := r.read(ctx, 0, false)
 	if err != nil {
 		return "", err
 	}
@@ -98,7 +104,7 @@ func (r *AsyncResult) State(ctx context.Context) (string, error) {
 // Ready reports whether the workflow is final: its canvas and every
 // callback and errback it fired have finished.
 func (r *AsyncResult) Ready(ctx context.Context) (bool, error) {
-	w, err := r.Workflow(ctx)
+	w, err := r.read(ctx, 0, false)
 	if err != nil {
 		return false, err
 	}
@@ -107,7 +113,7 @@ func (r *AsyncResult) Ready(ctx context.Context) (bool, error) {
 
 // Successful reports whether the workflow succeeded.
 func (r *AsyncResult) Successful(ctx context.Context) (bool, error) {
-	w, err := r.Workflow(ctx)
+	w, err := r.read(ctx, 0, false)
 	if err != nil {
 		return false, err
 	}
@@ -116,7 +122,7 @@ func (r *AsyncResult) Successful(ctx context.Context) (bool, error) {
 
 // Failed reports whether the workflow failed or was revoked.
 func (r *AsyncResult) Failed(ctx context.Context) (bool, error) {
-	w, err := r.Workflow(ctx)
+	w, err := r.read(ctx, 0, false)
 	if err != nil {
 		return false, err
 	}
@@ -142,16 +148,22 @@ func (r *AsyncResult) Wait(ctx context.Context, timeout time.Duration) (*Workflo
 	var w *Workflow
 	err := poll(ctx, timeout, func(ctx context.Context, wait time.Duration) (bool, error) {
 		var err error
-		w, err = r.read(ctx, wait)
+		w, err = r.read(ctx, wait, true)
 		return err == nil && w.Ready, err
 	})
 	return w, err
 }
 
 // Get waits as Wait does and returns the workflow's result, or a
-// *TaskFailedError when it failed or was revoked, or ErrTimeout.
+// *TaskFailedError when it failed or was revoked, or ErrTimeout. It
+// reads the workflow's header alone, whatever the size of its canvas.
 func (r *AsyncResult) Get(ctx context.Context, timeout time.Duration) (any, error) {
-	w, err := r.Wait(ctx, timeout)
+	var w *Workflow
+	err := poll(ctx, timeout, func(ctx context.Context, wait time.Duration) (bool, error) {
+		var err error
+		w, err = r.read(ctx, wait, false)
+		return err == nil && w.Ready, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,9 @@ type Workflow struct {
 	// Error is the canvas's failure, nil when none.
 	Error *Failure
 	// Tasks lists every task the workflow ran or dispatched, callbacks
-	// and errbacks included, with the args each was called with.
+	// and errbacks included, with the args each was called with. It is
+	// nil when only the header was read (WorkflowHeader, and the
+	// AsyncResult methods that need no tasks).
 	Tasks []*Task
 	// Ready reports whether the workflow is final: its canvas and every
 	// callback it fired have finished. It comes from the server's
@@ -98,7 +100,8 @@ func (w *Workflow) err() error {
 }
 
 // MarshalJSON returns the workflow as the server writes it: the same
-// fields in the same order, values in value's encoding.
+// fields in the same order, values in value's encoding, and no "tasks"
+// when Tasks is nil (a header read: WorkflowHeader).
 func (w *Workflow) MarshalJSON() ([]byte, error) {
 	var err error
 	b := append([]byte(`{"id":`), jsonString(w.ID)...)
@@ -110,6 +113,9 @@ func (w *Workflow) MarshalJSON() ([]byte, error) {
 	}
 	b = append(b, `,"error":`...)
 	b = appendFailure(b, w.Error)
+	if w.Tasks == nil {
+		return append(b, '}'), nil
+	}
 	b = append(b, `,"tasks":[`...)
 	for i, t := range w.Tasks {
 		if i > 0 {

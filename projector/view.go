@@ -49,6 +49,12 @@ func errorView(e *Error) *ErrorView {
 // callback it fired have finished, or it was refused.
 func (w *Workflow) Ready() bool { return w.Completed }
 
+// HeaderView is the view of workflow w without its tasks (Tasks nil):
+// what its header holds, whatever the size of its canvas.
+func HeaderView(w *Workflow) *WorkflowView {
+	return &WorkflowView{ID: w.ID, State: w.Status.String(), Result: w.Result, Error: errorView(w.Err)}
+}
+
 // Describe returns the view of workflow id, or nil when it is unknown.
 // It lists every task that was dispatched, and every task that failed or
 // was revoked without running (a chord body failed with ChordError, a task
@@ -58,7 +64,8 @@ func Describe(st State, id string) (*WorkflowView, error) {
 	if err != nil || w == nil {
 		return nil, err
 	}
-	v := &WorkflowView{ID: w.ID, State: w.Status.String(), Result: w.Result, Error: errorView(w.Err), Tasks: []*TaskView{}}
+	v := HeaderView(w)
+	v.Tasks = []*TaskView{}
 	if w.Plan == nil {
 		return v, nil
 	}

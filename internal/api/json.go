@@ -10,7 +10,8 @@ import (
 
 // AppendWorkflowJSON appends the JSON of a workflow as spec/interface.md
 // shows it, on one line, fields in the documented order:
-// {"id", "state", "result", "error", "tasks"}. Values are written with
+// {"id", "state", "result", "error", "tasks"}, without "tasks" when
+// v.Tasks is nil (a header view: ?tasks=false). Values are written with
 // value.AppendJSON (4.0 stays a float).
 func AppendWorkflowJSON(dst []byte, v *projector.WorkflowView) ([]byte, error) {
 	var err error
@@ -24,6 +25,9 @@ func AppendWorkflowJSON(dst []byte, v *projector.WorkflowView) ([]byte, error) {
 	}
 	dst = append(dst, `,"error":`...)
 	dst = appendError(dst, v.Error)
+	if v.Tasks == nil {
+		return append(dst, '}'), nil
+	}
 	dst = append(dst, `,"tasks":[`...)
 	for i, t := range v.Tasks {
 		if i > 0 {

@@ -200,3 +200,37 @@ func TestLongPollEndsWithTheClient(t *testing.T) {
 	// The handler returns too: the server's Close at cleanup would
 	// otherwise block for five minutes.
 }
+
+// TestTasksParameter checks ?tasks=false: the workflow's header without
+// its tasks (also after a wait), the full view by default and with
+// tasks=true, and a 400 for a value that is not a boolean.
+func TestTasksParameter(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	gate := e.b.Gate("test.gate")
+	id := e.submit(`{"task": "celery.chain", "kwargs": {"tasks": [{"task": "test.gate", "args": [5]}, {"task": "tasks.mul", "args": [2]}]}}`)
+	<-gate.Entered()
+	r := e.do("GET", "/v1/workflows/"+id+"?tasks=false&wait=10ms", "")
+	e.expect(r, http.StatusOK, `{"id":"wf1","state":"PENDING","result":null,"error":null}`)
+	if r.header.Get("Fugue-Ready") != "false" {
+		t.Errorf("Fugue-Ready %q while the chain runs", r.header.Get("Fugue-Ready"))
+	}
+	done := make(chan response, 1)
+	go func() { done <- e.do("GET", "/v1/workflows/"+id+"?wait=1m&tasks=0", "") }()
+	gate.Release()
+	r = <-done
+	e.expect(r, http.StatusOK, `{"id":"wf1","state":"SUCCESS","result":10,"error":null}`)
+	if r.header.Get("Fugue-Ready") != "true" {
+		t.Errorf("Fugue-Ready %q once the chain is done", r.header.Get("Fugue-Ready"))
+	}
+	for _, q := range []string{"", "?tasks=true", "?tasks=1"} {
+		r := e.do("GET", "/v1/workflows/"+id+q, "")
+		want := `{"id":"wf1","state":"SUCCESS","result":10,"error":null,"tasks":[{"id":"wf1.1","name":"test.gate"`
+		if r.code != http.StatusOK || !strings.HasPrefix(r.body, want) {
+			t.Errorf("%q: %d %s, want prefix %s", q, r.code, r.body, want)
+		}
+	}
+	e.expect(e.do("GET", "/v1/workflows/"+id+"?tasks=some", ""), http.StatusBadRequest,
+		`{"error":"tasks: \"some\" is neither true nor false"}`)
+	e.expect(e.do("GET", "/v1/workflows/nope?tasks=false", ""), http.StatusNotFound, `{"error":"workflow nope not found"}`)
+}
