@@ -26,6 +26,9 @@ var (
 	// ErrOffsetRegressed is returned by Commit when a transaction would
 	// move an applied offset back.
 	ErrOffsetRegressed = errors.New("statestore: applied offset moves back")
+	// ErrOtherTopic is returned by BindTopic when the store was built from
+	// another topic of that name.
+	ErrOtherTopic = errors.New("statestore: the store was built from another topic")
 )
 
 // Store is the engine's state in Pebble: the projector's records, the

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"weak"
 
@@ -440,5 +441,44 @@ func TestCommittedReadsUseTheBlockCache(t *testing.T) {
 	hits, misses := after.Hits-before.Hits, after.Misses-before.Misses
 	if hits == 0 || misses*100 > hits {
 		t.Fatalf("reading %d nodes again: %d block cache hits, %d misses; want (nearly) all hits", n, hits, misses)
+	}
+}
+
+// TestBindTopic records a topic's id at the first bind, accepts it again
+// (after a reopen too), refuses another id with ErrOtherTopic, and
+// neither records nor checks a zero id.
+func TestBindTopic(t *testing.T) {
+	t.Parallel()
+	s, dir := setup(t)
+	a, b := [16]byte{1, 2, 3}, [16]byte{4, 5, 6}
+	if err := s.BindTopic("fugue.events", [16]byte{}); err != nil {
+		t.Fatalf("zero id: %v", err)
+	}
+	if err := s.BindTopic("fugue.events", a); err != nil {
+		t.Fatalf("first bind: %v", err)
+	}
+	if err := s.BindTopic("other.events", b); err != nil {
+		t.Fatalf("another topic name: %v", err)
+	}
+	if empty, err := s.Empty(); err != nil || !empty {
+		t.Fatalf("a bound store with no state: empty %v, %v", empty, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.BindTopic("fugue.events", a); err != nil {
+		t.Fatalf("the same id after a reopen: %v", err)
+	}
+	err = s.BindTopic("fugue.events", b)
+	if !errors.Is(err, ErrOtherTopic) || !strings.Contains(err.Error(), "fugue.events") {
+		t.Fatalf("another id: %v, want %v naming the topic", err, ErrOtherTopic)
+	}
+	if err := s.BindTopic("fugue.events", [16]byte{}); err != nil {
+		t.Fatalf("zero id on a bound store: %v", err)
 	}
 }

@@ -50,6 +50,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -245,6 +246,27 @@ func (e *Engine) Close() error {
 	return e.store.Close()
 }
 
+// errNoTopic is bindTopic's error when the broker knows no such topic.
+var errNoTopic = errors.New("engine: no such topic")
+
+// bindTopic ties store to the events topic as the broker has it now
+// (statestore.BindTopic): a store built from a topic that was since
+// deleted and made again, or from another cluster's, is refused instead
+// of skipping the new topic's records as applied.
+func bindTopic(ctx context.Context, adm *kadm.Client, store *statestore.Store, evTopic string) error {
+	topics, err := adm.ListTopics(ctx, evTopic)
+	if err == nil {
+		err = topics[evTopic].Err
+	}
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		return fmt.Errorf("%w: %s", errNoTopic, evTopic)
+	}
+	if err != nil {
+		return fmt.Errorf("engine: read the id of topic %s: %w", evTopic, err)
+	}
+	return store.BindTopic(evTopic, topics[evTopic].ID)
+}
+
 // Store is the engine's state store (for replay and tests).
 func (e *Engine) Store() *statestore.Store { return e.store }
 
@@ -268,6 +290,22 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
 		retry.Reset(2 * time.Second)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-retry.C:
+		}
+	}
+	// A topic just made may take a moment to show in the metadata.
+	for {
+		err := bindTopic(ctx, e.adm, e.store, e.names.Events())
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errNoTopic) {
+			return err
+		}
+		retry.Reset(100 * time.Millisecond)
 		select {
 		case <-ctx.Done():
 			return nil

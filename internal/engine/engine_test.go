@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -19,6 +21,7 @@ import (
 	"github.com/fugue-run/fugue/internal/engine"
 	"github.com/fugue-run/fugue/internal/kafkatest"
 	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/statestore"
 	"github.com/fugue-run/fugue/worker"
 )
 
@@ -178,5 +181,83 @@ func TestSubmitOverRecordLimit(t *testing.T) {
 	err = eng.Submit(context.Background(), "too-big", big)
 	if !errors.Is(err, canvas.ErrLimit) || !strings.Contains(err.Error(), "limit of 1000") {
 		t.Fatalf("Submit = %v, want canvas.ErrLimit naming the limit", err)
+	}
+}
+
+// TestStoreOfARecreatedTopicIsRefused runs an engine, deletes its events
+// topic and starts an engine on the same store again. The new topic's
+// offsets start from 0, below the store's applied offsets: without the
+// topic's id in the store, the engine would skip the new topic's records
+// as already applied and lose them without a word. It must refuse to run
+// and say why.
+func TestStoreOfARecreatedTopicIsRefused(t *testing.T) {
+	t.Parallel()
+	brokers := kafkatest.Brokers(t)
+	cfg := engine.Config{Brokers: brokers, Prefix: kafkatest.Name(t, "fugue") + ".", DataDir: t.TempDir(), Logger: logger(t)}
+	evTopic := cfg.Prefix + "events"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	eng, err := engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	if err := eng.Submit(ctx, "wf", canvas.S("tasks.add", 1, 2).Value()); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		changed := eng.Changed()
+		if w, err := projector.Header(eng.State(), "wf"); err != nil || w != nil {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		select {
+		case <-changed:
+		case err := <-done:
+			t.Fatalf("engine stopped: %v", err)
+		case <-ctx.Done():
+			t.Fatal("the submission was not folded")
+		}
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	adm := kadm.NewClient(kafkatest.Client(t))
+	if _, err := adm.DeleteTopic(ctx, evTopic); err != nil {
+		t.Fatal(err)
+	}
+	for { // deletion completes in the background
+		topics, err := adm.ListTopics(ctx, evTopic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errors.Is(topics[evTopic].Err, kerr.UnknownTopicOrPartition) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s was not deleted", evTopic)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+
+	eng, err = engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	err = eng.Run(ctx)
+	if !errors.Is(err, statestore.ErrOtherTopic) || !strings.Contains(err.Error(), evTopic) {
+		t.Fatalf("Run on the store of the deleted topic: %v, want %v naming %s", err, statestore.ErrOtherTopic, evTopic)
 	}
 }

@@ -62,6 +62,9 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 		return res, err
 	}
 	defer admCl.Close()
+	if err := bindTopic(ctx, kadm.NewClient(admCl), store, evTopic); err != nil && !errors.Is(err, errNoTopic) {
+		return res, err // no topic: nothing to replay, nor to bind to
+	}
 	last, err := replayEnds(ctx, admCl, evTopic)
 	if err != nil {
 		return res, err
