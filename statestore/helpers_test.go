@@ -31,6 +31,21 @@ func setup(tb testing.TB, opts ...Option) (*Store, string) {
 	return s, dir
 }
 
+// reopen closes s and opens the store in dir again, closed when the test
+// ends.
+func reopen(tb testing.TB, s *Store, dir string) *Store {
+	tb.Helper()
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 // caseCanvases reads the canvases of the harness's conformance cases.
 func caseCanvases(tb testing.TB) []map[string]any {
 	tb.Helper()

@@ -87,14 +87,7 @@ func TestReopen(t *testing.T) {
 	}
 	half := len(h.Log) / 2
 	newFolder(s, 50).fold(t, h.Log[:half], 0)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, dir)
 	if empty, err := s.Empty(); err != nil || empty {
 		t.Fatalf("a used store: empty %v, %v", empty, err)
 	}
@@ -463,18 +456,11 @@ func TestBindTopic(t *testing.T) {
 	if empty, err := s.Empty(); err != nil || !empty {
 		t.Fatalf("a bound store with no state: empty %v, %v", empty, err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopen(t, s, dir)
 	if err := s.BindTopic("fugue.events", a); err != nil {
 		t.Fatalf("the same id after a reopen: %v", err)
 	}
-	err = s.BindTopic("fugue.events", b)
+	err := s.BindTopic("fugue.events", b)
 	if !errors.Is(err, ErrOtherTopic) || !strings.Contains(err.Error(), "fugue.events") {
 		t.Fatalf("another id: %v, want %v naming the topic", err, ErrOtherTopic)
 	}
