@@ -34,10 +34,10 @@ func (s *MemState) PutWorkflow(w *Workflow) error {
 	m := s.workflows[w.ID]
 	if m == nil {
 		m = &memWorkflow{w: w}
-		if w.Plan != nil {
-			m.nodes = make([]Node, len(w.Plan.Nodes))
-		}
 		s.workflows[w.ID] = m
+	}
+	if m.nodes == nil && w.Plan != nil { // Fold puts a new workflow before its plan too
+		m.nodes = make([]Node, len(w.Plan.Nodes))
 	}
 	m.w = w
 	return nil

@@ -21,6 +21,11 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 		x.reject(err.Error())
 		return
 	}
+	// Put it now: a State that persists encodes the canvas and lets its
+	// value tree go (see State.PutWorkflow), so that a large canvas's tree
+	// is not alive beside the plan being compiled. It is put again below
+	// with its plan, or refused.
+	x.fail(x.st.PutWorkflow(x.w))
 	plan, err := Compile(wf, sig)
 	if err != nil {
 		x.reject(err.Error())

@@ -377,6 +377,51 @@ func TestNewCanvasGoesAtPut(t *testing.T) {
 	}
 }
 
+// TestNewCanvasGoesBeforeItsPlanIsUsed submits a chord whose last header
+// member has a task_id, so that Fold asks who owns it once the plan is
+// compiled: by then the canvas's value tree must be gone. Fold puts a
+// new workflow (and the store encodes its canvas) before it compiles the
+// plan, so the tree and the plan are never alive together.
+func TestNewCanvasGoesBeforeItsPlanIsUsed(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	sig := chord(100)
+	sig.Tasks[99].Options.TaskID = "named"
+	c := sig.Value()
+	header := c["kwargs"].(map[string]any)["header"].([]any)
+	st := &collectAtTaskOwner{Txn: s.Begin(), probe: weak.Make(&header[0])}
+	body := &events.WorkflowSubmitted{Canvas: c}
+	c, header = nil, nil
+	if _, err := projector.New(projector.Config{}).Fold(st, &events.Event{ID: events.SubmittedID("wf"), Workflow: "wf", Time: harness.Epoch, Body: body}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !st.checked || st.reachable {
+		t.Fatalf("the canvas tree was reachable when Fold checked the task_id of its plan (checked %v)", st.checked)
+	}
+	if err := st.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if owner, err := s.Reader().TaskOwner("named"); err != nil || owner != "wf" {
+		t.Fatalf("owner of task named: %q, %v", owner, err)
+	}
+}
+
+// collectAtTaskOwner collects garbage at the first TaskOwner and notes
+// whether probe was still reachable.
+type collectAtTaskOwner struct {
+	*Txn
+	probe              weak.Pointer[any]
+	checked, reachable bool
+}
+
+func (c *collectAtTaskOwner) TaskOwner(task string) (string, error) {
+	if !c.checked {
+		runtime.GC()
+		c.checked, c.reachable = true, c.probe.Value() != nil
+	}
+	return c.Txn.TaskOwner(task)
+}
+
 // collectAtPutNode collects garbage at the first PutNode (Fold starting
 // the workflow's first task) and notes whether probe was still reachable.
 type collectAtPutNode struct {
