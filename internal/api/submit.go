@@ -190,6 +190,12 @@ func (s *server) refuse(w http.ResponseWriter, r *http.Request, reason string) {
 // (two submissions may race); this only keeps refused canvases out of the
 // log where it can.
 func precheck(st projector.State, id string, sig *canvas.Signature) (string, error) {
+	if !taskIDBelow(sig) {
+		// The plan's ids are then the workflow's own and "<id>.<n>": none
+		// can be used twice or by another workflow, and compiling a large
+		// canvas here only to find that out costs a plan's memory.
+		return "", nil
+	}
 	plan, err := projector.Compile(id, sig)
 	if err != nil {
 		return err.Error(), nil
@@ -208,4 +214,18 @@ func precheck(st projector.State, id string, sig *canvas.Signature) (string, err
 		}
 	}
 	return "", nil
+}
+
+// taskIDBelow reports whether a signature of s other than s itself (a
+// member, a chord's header group or body, the inner task of a map or of
+// chunks, a callback) gives a task_id.
+func taskIDBelow(s *canvas.Signature) bool {
+	for _, l := range [][]*canvas.Signature{s.Tasks, s.Options.Link, s.Options.LinkError, {s.Body, s.Inner, s.HeaderGroup}} {
+		for _, m := range l {
+			if m != nil && (m.Options.TaskID != "" || taskIDBelow(m)) {
+				return true
+			}
+		}
+	}
+	return false
 }
