@@ -264,7 +264,33 @@ func bindTopic(ctx context.Context, adm *kadm.Client, store *statestore.Store, e
 	if err != nil {
 		return fmt.Errorf("engine: read the id of topic %s: %w", evTopic, err)
 	}
-	return store.BindTopic(evTopic, topics[evTopic].ID)
+	if err := store.BindTopic(evTopic, topics[evTopic].ID); err != nil {
+		return err
+	}
+	// A store that recorded no id yet (made by an older build) is still
+	// caught when it applied offsets the topic does not reach: a folded
+	// record lies below the end of its partition.
+	ends, err := adm.ListEndOffsets(ctx, evTopic)
+	if err == nil {
+		err = ends.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("engine: read the end offsets of %s: %w", evTopic, err)
+	}
+	var errs []error
+	ends.Each(func(o kadm.ListedOffset) {
+		applied, known, err := store.Applied(evTopic, o.Partition)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case known && applied >= o.Offset:
+			errs = append(errs, fmt.Errorf("%w: it applied offset %d of %s partition %d, which ends at offset %d "+
+				"(was the topic made anew, or did the broker lose records?); move the store's directory aside "+
+				"and the engine rebuilds its state from the topic",
+				statestore.ErrOtherTopic, applied, evTopic, o.Partition, o.Offset))
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // Store is the engine's state store (for replay and tests).

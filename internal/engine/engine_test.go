@@ -261,3 +261,33 @@ func TestStoreOfARecreatedTopicIsRefused(t *testing.T) {
 		t.Fatalf("Run on the store of the deleted topic: %v, want %v naming %s", err, statestore.ErrOtherTopic, evTopic)
 	}
 }
+
+// TestStoreAheadOfItsTopicIsRefused starts an engine on a store that
+// applied offsets its events topic does not reach, and that recorded no
+// topic id (as a store made by an older build): the engine must refuse
+// it rather than skip the topic's records up to that offset.
+func TestStoreAheadOfItsTopicIsRefused(t *testing.T) {
+	t.Parallel()
+	cfg := engine.Config{Brokers: kafkatest.Brokers(t), Prefix: kafkatest.Name(t, "fugue") + ".", DataDir: t.TempDir(), Logger: logger(t)}
+	evTopic := cfg.Prefix + "events"
+	store, err := statestore.Open(cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := store.Begin()
+	txn.SetApplied(evTopic, 3, 500)
+	if err := errors.Join(txn.Commit(), store.Close()); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = eng.Run(ctx)
+	if !errors.Is(err, statestore.ErrOtherTopic) || !strings.Contains(err.Error(), "applied offset 500 of "+evTopic+" partition 3") {
+		t.Fatalf("Run on a store ahead of its topic: %v, want %v naming the offset", err, statestore.ErrOtherTopic)
+	}
+}
