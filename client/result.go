@@ -145,10 +145,16 @@ func (r *AsyncResult) Revoke(ctx context.Context) error { return r.c.Revoke(ctx,
 // ctx's), or ctx ended. When the time runs out it returns the workflow as
 // it last saw it along with ErrTimeout.
 func (r *AsyncResult) Wait(ctx context.Context, timeout time.Duration) (*Workflow, error) {
+	return r.wait(ctx, timeout, true)
+}
+
+// wait polls the workflow, with its tasks or its header alone (read),
+// until it is ready, as Wait says.
+func (r *AsyncResult) wait(ctx context.Context, timeout time.Duration, tasks bool) (*Workflow, error) {
 	var w *Workflow
 	err := poll(ctx, timeout, func(ctx context.Context, wait time.Duration) (bool, error) {
 		var err error
-		w, err = r.read(ctx, wait, true)
+		w, err = r.read(ctx, wait, tasks)
 		return err == nil && w.Ready, err
 	})
 	return w, err
@@ -158,12 +164,7 @@ func (r *AsyncResult) Wait(ctx context.Context, timeout time.Duration) (*Workflo
 // *TaskFailedError when it failed or was revoked, or ErrTimeout. It
 // reads the workflow's header alone, whatever the size of its canvas.
 func (r *AsyncResult) Get(ctx context.Context, timeout time.Duration) (any, error) {
-	var w *Workflow
-	err := poll(ctx, timeout, func(ctx context.Context, wait time.Duration) (bool, error) {
-		var err error
-		w, err = r.read(ctx, wait, false)
-		return err == nil && w.Ready, err
-	})
+	w, err := r.wait(ctx, timeout, false)
 	if err != nil {
 		return nil, err
 	}

@@ -13,16 +13,16 @@ import (
 func (s *server) getWorkflow(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	wait, err := s.parseWait(r)
+	var tasks bool
 	if err == nil {
-		var tasks bool
 		tasks, err = parseTasks(r)
-		if err == nil {
-			start := time.Now()
-			s.routed(w, r, "workflow", id, nil, nil, func() { s.workflowHere(w, r, id, remaining(wait, start), tasks) }, nil)
-			return
-		}
 	}
-	writeError(w, http.StatusBadRequest, err.Error())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	start := time.Now()
+	s.routed(w, r, "workflow", id, nil, nil, func() { s.workflowHere(w, r, id, remaining(wait, start), tasks) }, nil)
 }
 
 // parseTasks reads ?tasks: whether the answer lists the workflow's tasks

@@ -304,6 +304,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	// answers or ctx is done.
 	retry := time.NewTimer(0)
 	defer retry.Stop()
+	pause := func(d time.Duration) bool { // false once ctx is done
+		retry.Reset(d)
+		select {
+		case <-ctx.Done():
+			return false
+		case <-retry.C:
+			return true
+		}
+	}
 	for {
 		err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks(""))
 		if err == nil {
@@ -315,11 +324,8 @@ func (e *Engine) Run(ctx context.Context) error {
 			return err
 		}
 		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
-		retry.Reset(2 * time.Second)
-		select {
-		case <-ctx.Done():
+		if !pause(2 * time.Second) {
 			return nil
-		case <-retry.C:
 		}
 	}
 	// A topic just made may take a moment to show in the metadata.
@@ -331,11 +337,8 @@ func (e *Engine) Run(ctx context.Context) error {
 		if !errors.Is(err, errNoTopic) {
 			return err
 		}
-		retry.Reset(100 * time.Millisecond)
-		select {
-		case <-ctx.Done():
+		if !pause(100 * time.Millisecond) {
 			return nil
-		case <-retry.C:
 		}
 	}
 	e.queues[topic.DefaultQueue] = true
