@@ -33,7 +33,8 @@
 #   KAFKA_DATA             [.cache/kafka/run]  run dir: data/, server.properties, kafka.log, kafka.pid,
 #                                     env, tls/, sasl-password
 #   KAFKA_PARTITIONS       [1]      num.partitions for topics created without a count
-#   KAFKA_HEAP_OPTS        [-Xms256m -Xmx768m]
+#   KAFKA_HEAP_OPTS        [-Xms1g -Xmx1g]  as Kafka's kafka-server-start.sh
+#   KAFKA_JVM_PERFORMANCE_OPTS  [G1 options of Kafka's kafka-run-class.sh]
 #   KAFKA_START_TIMEOUT    [90]     seconds to wait for "Kafka Server started" and the ports
 #   KAFKA_STOP_TIMEOUT     [30]     seconds to wait after TERM before KILL
 #   KAFKA_M2_REPO          [Maven's default, ~/.m2/repository]  local Maven repository for fetch
@@ -58,7 +59,12 @@ TLS=$RUN/tls
 PWFILE=$RUN/sasl-password
 SASL_USER=fugue
 LOG=$RUN/kafka.log
-HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms256m -Xmx768m}
+# What Kafka's own start scripts give the JVM. A smaller heap starves G1:
+# the broker keeps ~190 MB of live old generation, above the marking
+# threshold of a 768 MB heap, so concurrent marking never stopped under
+# load and took ~40% of the broker's CPU (scripts/README.md).
+HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xms1g -Xmx1g}
+PERF_OPTS=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent}
 
 say() { printf 'kafka: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -171,8 +177,8 @@ started_since() {
 
 # set_java fills JAVA with the java command line up to the main class.
 set_java() {
-  # shellcheck disable=SC2206 # HEAP_OPTS and KAFKA_JVM_OPTS are word lists
-  JAVA=(java $HEAP_OPTS ${KAFKA_JVM_OPTS:-} -Djava.awt.headless=true
+  # shellcheck disable=SC2206 # HEAP_OPTS, PERF_OPTS and KAFKA_JVM_OPTS are word lists
+  JAVA=(java $HEAP_OPTS $PERF_OPTS ${KAFKA_JVM_OPTS:-} -Djava.awt.headless=true
     "-Dlog4j2.configurationFile=$RUN/log4j2.properties" -cp "$LIBS/*")
 }
 
