@@ -7,7 +7,8 @@ import (
 
 // complete records that node i finished (ok with result, or failed with
 // err), fires its callbacks or errbacks, and tells its parent. A task's
-// caller has set its status already; a revoked node keeps Revoked.
+// caller has set its status already; a revoked node keeps Revoked. A
+// revocation runs no errback (see revocation).
 func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	pn := &x.w.Plan.Nodes[i]
 	switch {
@@ -23,7 +24,7 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 		for _, l := range pn.Links {
 			x.fire(l, []any{result}, from, nil)
 		}
-	} else {
+	} else if !revocation(err) {
 		for _, l := range pn.Errbacks {
 			x.fire(l, []any{err.TaskID}, err.TaskID, err)
 		}
@@ -149,6 +150,16 @@ func (x *folding) checkReady() {
 	}
 	x.emit("", events.CompletedID(w.ID), c)
 }
+
+// revocation reports whether err is a revocation (a task revoked, expired
+// or terminated, or a composite that one of those ended). Celery's
+// mark_as_revoked stores REVOKED and tells the task's chord, but calls no
+// errback and fails no chained task, unlike mark_as_failure; so a
+// revocation runs no errback here, of the task or of a composite it ends.
+// A chord whose header member was revoked still fails its body with
+// ChordError (REVOKED is among Celery's PROPAGATE_STATES), and the body's
+// errbacks run for that, as Celery's chord_error_from_stack runs them.
+func revocation(err *Error) bool { return err.Type == "TaskRevokedError" }
 
 func revokedError(task string) *Error {
 	return &Error{Type: "TaskRevokedError", Message: ReasonRevoked, TaskID: task}
