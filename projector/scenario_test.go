@@ -228,3 +228,40 @@ func TestFindTask(t *testing.T) {
 		t.Fatalf("DescribeTask: %+v %q %v", tv, wf, err)
 	}
 }
+
+// TestDescribeScheduledTask: a task waiting for its countdown is shown
+// PENDING by itself and as its parent's child, and REVOKED once its
+// workflow is revoked.
+func TestDescribeScheduledTask(t *testing.T) {
+	t.Parallel()
+	f := projector.New(projector.Config{})
+	st := projector.NewMemState()
+	fold := func(ev events.Event) {
+		t.Helper()
+		ev.Workflow, ev.Time = "w", ev.Time+1_000_000
+		if _, err := f.Fold(st, &ev, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fold(events.Event{ID: "s", Body: &events.WorkflowSubmitted{Canvas: map[string]any{
+		"task": "celery.chain", "subtask_type": "chain", "kwargs": map[string]any{"tasks": []any{
+			map[string]any{"task": "tasks.add", "args": []any{int64(1), int64(1)}},
+			map[string]any{"task": "tasks.add", "args": []any{int64(1)}, "options": map[string]any{"countdown": int64(10)}},
+		}},
+	}}})
+	fold(events.Event{ID: "ok", Task: "w.1", Time: 1, Body: &events.TaskSucceeded{Result: int64(2)}})
+	check := func(task, state string, children ...string) {
+		t.Helper()
+		tv, wf, err := projector.DescribeTask(st, task)
+		if err != nil || tv == nil || wf != "w" {
+			t.Fatalf("DescribeTask(%s) = %+v, %q, %v", task, tv, wf, err)
+		}
+		if tv.State != state || strings.Join(tv.Children, ",") != strings.Join(children, ",") {
+			t.Errorf("DescribeTask(%s): state %s children %v; want %s %v", task, tv.State, tv.Children, state, children)
+		}
+	}
+	check("w.2", "PENDING")
+	check("w.1", "SUCCESS", "w.2")
+	fold(events.Event{ID: "r", Time: 2, Body: &events.RevokeRequested{}})
+	check("w.2", "REVOKED")
+}

@@ -56,9 +56,10 @@ func HeaderView(w *Workflow) *WorkflowView {
 }
 
 // Describe returns the view of workflow id, or nil when it is unknown.
-// It lists every task that was dispatched, and every task that failed or
-// was revoked without running (a chord body failed with ChordError, a task
-// that expired waiting), in plan order.
+// It lists, in plan order, every task that was sent (see listed): those
+// dispatched, those waiting for their countdown or eta, and every task
+// that failed or was revoked without running (a chord body failed with
+// ChordError, a task that expired waiting).
 func Describe(st State, id string) (*WorkflowView, error) {
 	w, err := st.Workflow(id)
 	if err != nil || w == nil {
@@ -79,7 +80,7 @@ func Describe(st State, id string) (*WorkflowView, error) {
 		if err != nil {
 			return nil, fmt.Errorf("projector: describe %s: %w", id, err)
 		}
-		if !n.Dispatched && n.Err == nil {
+		if !listed(n) {
 			continue
 		}
 		t := taskView(pn, n)
@@ -94,6 +95,15 @@ func Describe(st State, id string) (*WorkflowView, error) {
 		}
 	}
 	return v, nil
+}
+
+// listed reports whether the views show task node n: once it was sent.
+// A task waiting for its countdown or eta counts as sent, PENDING, as
+// Celery sends its message at once and the worker holds it; a task that
+// was never reached is shown only once it failed or was revoked for good
+// (it has an Err then).
+func listed(n *Node) bool {
+	return n.Dispatched || n.Status == Scheduled || n.Err != nil
 }
 
 func taskView(pn *PlanNode, n *Node) *TaskView {
@@ -157,7 +167,7 @@ func mintedOwner(st State, task string) (*Workflow, error) {
 }
 
 // DescribeTask returns the view of one task and its workflow's id, or nil
-// when the task is unknown or was never dispatched.
+// when the task is unknown or was never sent (see listed).
 func DescribeTask(st State, task string) (*TaskView, string, error) {
 	w, t, err := LookupTask(st, task)
 	if err != nil || t == nil {
@@ -168,7 +178,7 @@ func DescribeTask(st State, task string) (*TaskView, string, error) {
 
 // LookupTask returns the workflow that task belongs to, read with its
 // plan (nil when no workflow has it), and the task's view as Describe
-// lists it (nil when the task was never dispatched and has not failed).
+// lists it (nil when Describe does not list it: see listed).
 // It reads the workflow once and, besides the task's own node, only the
 // nodes that may be its children: those a ChildIndex names, or every
 // task node of the workflow for a State that is none.
@@ -194,7 +204,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 	}
-	if !n.Dispatched && n.Err == nil {
+	if !listed(n) {
 		return w, nil, nil
 	}
 	t := taskView(&w.Plan.Nodes[i], n)
@@ -223,7 +233,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 		}
-		if (c.Dispatched || c.Err != nil) && c.Parent == task {
+		if listed(c) && c.Parent == task {
 			t.Children = append(t.Children, pn.ID)
 		}
 	}
