@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Exception renders typ and message as Python's repr of an exception with
@@ -17,12 +18,17 @@ func Exception(typ, message string) string {
 }
 
 // String renders s as Python's repr of a str: single quotes unless s holds
-// a single quote and no double quote.
+// a single quote and no double quote. As Python does, it escapes the quote,
+// the backslash, \t, \n and \r, and every character str.isprintable()
+// refuses: the categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs except the
+// ASCII space (unicode.IsPrint, which admits exactly L, M, N, P, S and the
+// space), as \xHH up to U+00FF, \uHHHH up to U+FFFF, else \UHHHHHHHH. A
+// byte that is not UTF-8 reads as U+FFFD, as a Go range over s gives it.
+// The printable set is that of Go's Unicode tables (unicode.Version),
+// which may be newer than a Python's: a character assigned in between is
+// printed where that Python escapes it.
 func String(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
+	q := quoteFor(s)
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte(q)
@@ -37,20 +43,71 @@ func String(s string) string {
 			b.WriteString(`\r`)
 		case r == '\t':
 			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x`)
-			b.WriteString(hex2(byte(r)))
-		default:
+		case r < 0x7f && r >= 0x20:
 			b.WriteRune(r)
+		case r > 0x7f && unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r <= 0xff:
+			b.WriteString(`\x`)
+			writeHex(&b, uint32(r), 2)
+		case r <= 0xffff:
+			b.WriteString(`\u`)
+			writeHex(&b, uint32(r), 4)
+		default:
+			b.WriteString(`\U`)
+			writeHex(&b, uint32(r), 8)
 		}
 	}
 	b.WriteByte(q)
 	return b.String()
 }
 
-func hex2(c byte) string {
+// Bytes renders p as Python's repr of bytes: b'...', the quote chosen as
+// for a str, every byte outside printable ASCII escaped (\t, \n, \r,
+// else \xHH).
+func Bytes(p []byte) string {
+	q := quoteFor(string(p))
+	var b strings.Builder
+	b.Grow(len(p) + 3)
+	b.WriteByte('b')
+	b.WriteByte(q)
+	for _, c := range p {
+		switch {
+		case c == q || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\r':
+			b.WriteString(`\r`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c >= 0x7f:
+			b.WriteString(`\x`)
+			writeHex(&b, uint32(c), 2)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
+}
+
+// quoteFor is the quote Python's repr puts around s: a double quote when s
+// holds a single quote and no double quote, else a single quote.
+func quoteFor(s string) byte {
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		return '"'
+	}
+	return '\''
+}
+
+// writeHex writes the low n hex digits of c, in lower case.
+func writeHex(b *strings.Builder, c uint32, n int) {
 	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&15]})
+	for shift := 4 * (n - 1); shift >= 0; shift -= 4 {
+		b.WriteByte(digits[c>>uint(shift)&15])
+	}
 }
 
 // Value renders a value (see package value) as Python's repr: None, True,
@@ -96,8 +153,7 @@ func write(b *strings.Builder, v any) {
 	case string:
 		b.WriteString(String(v))
 	case []byte:
-		b.WriteByte('b')
-		b.WriteString(String(string(v)))
+		b.WriteString(Bytes(v))
 	case []any:
 		b.WriteByte('[')
 		for i, e := range v {
