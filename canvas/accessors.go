@@ -2,6 +2,7 @@ package canvas
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -68,14 +69,24 @@ func (o Options) PriorityValue() (int64, bool) {
 // exceeds it, in seconds.
 const RetryBackoffMax = 600
 
-// RetryBackoffSeconds returns Celery's exponential backoff before retry
-// number retries+1: factor * 2**retries seconds, at most RetryBackoffMax,
-// where the factor is RetryBackoff (true means 1). ok is false when
-// RetryBackoff is unset or false. Celery then applies full jitter (a random
-// delay between 0 and this value) by default; that is left to the caller,
-// which owns the randomness.
-func (o Options) RetryBackoffSeconds(retries int) (float64, bool) {
-	var factor float64
+// RetryBackoffSeconds returns the countdown, in whole seconds, that
+// Celery's autoretry gives retry number retries+1 (celery/app/autoretry.py
+// and get_exponential_backoff_interval in celery/utils/time.py), and ok
+// false when there is no backoff: RetryBackoff unset, false or 0.
+//
+//   - the factor is int(max(1, RetryBackoff)): true and 0.5 give 1, 2.7
+//     gives 2;
+//   - the cap is int(RetryBackoffMax) (default 600);
+//   - the countdown is min(cap, factor * 2**retries);
+//   - with RetryJitter (default true) it is then a whole number drawn
+//     evenly from 0 to the countdown, both included (Python's
+//     random.randrange(countdown + 1)): draw(n) must return a number in
+//     [0, n). draw is not called without jitter.
+//
+// The caller owns the randomness: draw may be a random source, or a
+// function of something stable where a result must be reproducible.
+func (o Options) RetryBackoffSeconds(retries int, draw func(n int64) int64) (int64, bool) {
+	var factor int64
 	switch x := o.RetryBackoff.(type) {
 	case bool:
 		if !x {
@@ -84,16 +95,39 @@ func (o Options) RetryBackoffSeconds(retries int) (float64, bool) {
 		factor = 1
 	default:
 		f, ok := seconds(x)
-		if !ok {
+		if !ok || f == 0 {
 			return 0, false
 		}
-		factor = f
+		factor = wholeSeconds(max(1, f))
 	}
-	if factor == 0 {
-		return 0, true
+	limit := int64(RetryBackoffMax)
+	if m, ok := seconds(o.RetryBackoffMax); ok {
+		limit = wholeSeconds(m)
 	}
-	retries = max(retries, 0)
-	return math.Min(factor*math.Pow(2, float64(retries)), RetryBackoffMax), true
+	countdown := limit
+	if retries = max(retries, 0); retries < 63 {
+		hi, lo := bits.Mul64(uint64(factor), 1<<uint(retries))
+		if hi == 0 && lo < uint64(limit) {
+			countdown = int64(lo)
+		}
+	}
+	if jitter, set := o.RetryJitter.(bool); jitter || !set {
+		n := countdown + 1
+		if n <= 0 { // countdown is math.MaxInt64
+			n = countdown
+		}
+		countdown = draw(n)
+	}
+	return max(0, countdown), true
+}
+
+// wholeSeconds is Python's int() of a number of seconds >= 0, at most
+// math.MaxInt64.
+func wholeSeconds(f float64) int64 {
+	if f >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(f)
 }
 
 // seconds reads an int64 or float64 number of seconds.

@@ -32,12 +32,6 @@ func TestAccessors(t *testing.T) {
 	if p, ok := o.PriorityValue(); !ok || p != 7 {
 		t.Errorf("priority %v", p)
 	}
-	for retries, want := range map[int]float64{0: 2, 1: 4, 3: 16, 9: 600, 5000: 600} {
-		if s, ok := o.RetryBackoffSeconds(retries); !ok || s != want {
-			t.Errorf("backoff(%d) = %v, want %v", retries, s, want)
-		}
-	}
-
 	var zero Options
 	if _, ok := zero.CountdownSeconds(); ok {
 		t.Error("zero countdown set")
@@ -53,21 +47,6 @@ func TestAccessors(t *testing.T) {
 	}
 	if _, ok := zero.PriorityValue(); ok {
 		t.Error("zero priority set")
-	}
-	if _, ok := zero.RetryBackoffSeconds(1); ok {
-		t.Error("zero backoff set")
-	}
-	if n, unl, set := (Options{MaxRetriesUnlimited: true}).MaxRetriesValue(); n != 0 || !unl || !set {
-		t.Error("unlimited max retries")
-	}
-	if s, ok := (Options{RetryBackoff: true}).RetryBackoffSeconds(2); !ok || s != 4 {
-		t.Errorf("backoff true: %v", s)
-	}
-	if _, ok := (Options{RetryBackoff: false}).RetryBackoffSeconds(2); ok {
-		t.Error("backoff false is set")
-	}
-	if s, ok := (Options{RetryBackoff: int64(0)}).RetryBackoffSeconds(5000); !ok || s != 0 || math.IsNaN(s) {
-		t.Errorf("backoff 0: %v", s)
 	}
 	if at, ok := (Options{Expires: "2024-05-02"}).ExpiresAt(base); !ok || !at.Equal(time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("absolute expires %v", at)
@@ -92,6 +71,67 @@ func TestISOTimes(t *testing.T) {
 	for _, s := range []string{"", "now", "2024-05-01T25:00:00", "01/05/2024", "2024-05-01T10:00:00 junk"} {
 		if _, ok := parseISOTime(s); ok {
 			t.Errorf("accepted %q", s)
+		}
+	}
+}
+
+// TestRetryBackoffSeconds checks the backoff against Celery 5.7's autoretry
+// (the wants are what its get_exponential_backoff_interval gives, without
+// jitter, for factor int(max(1.0, retry_backoff)) and maximum
+// int(retry_backoff_max)).
+func TestRetryBackoffSeconds(t *testing.T) {
+	t.Parallel()
+	noJitter := false
+	cases := []struct {
+		backoff, max any
+		retries      int
+		want         int64
+	}{
+		{true, nil, 0, 1},
+		{true, nil, 3, 8},
+		{true, nil, 10, 600},
+		{int64(2), nil, 0, 2},
+		{int64(2), nil, 3, 16},
+		{int64(2), nil, 9, 600},
+		{int64(2), nil, 5000, 600},
+		{0.5, nil, 0, 1},
+		{0.5, nil, 4, 16},
+		{2.7, nil, 2, 8},
+		{int64(3), int64(100), 4, 48},
+		{int64(3), int64(100), 6, 100},
+		{int64(1), 0.5, 3, 0},
+		{int64(5), 7.9, 0, 5},
+		{1e300, nil, 0, 600},
+		{int64(1), 1e18, 62, 1e18},
+		{int64(1), nil, -1, 1},
+		{int64(math.MaxInt64), int64(math.MaxInt64), 70, math.MaxInt64},
+	}
+	for _, c := range cases {
+		o := Options{RetryBackoff: c.backoff, RetryBackoffMax: c.max, RetryJitter: noJitter}
+		drew := false
+		got, ok := o.RetryBackoffSeconds(c.retries, func(int64) int64 { drew = true; return 0 })
+		if !ok || got != c.want || drew {
+			t.Errorf("backoff %v max %v retries %d: got %d %t (drew %t), want %d", c.backoff, c.max, c.retries, got, ok, drew, c.want)
+		}
+		// With jitter (the default), the draw is taken over 0..countdown.
+		o.RetryJitter = nil
+		var n int64
+		got, ok = o.RetryBackoffSeconds(c.retries, func(m int64) int64 { n = m; return m - 1 })
+		wantN := c.want + 1
+		if c.want == math.MaxInt64 {
+			wantN = c.want
+		}
+		if !ok || n != wantN || got != wantN-1 {
+			t.Errorf("jitter, backoff %v max %v retries %d: drew from [0, %d) and got %d, want [0, %d)", c.backoff, c.max, c.retries, n, got, wantN)
+		}
+		got, _ = o.RetryBackoffSeconds(c.retries, func(int64) int64 { return 0 })
+		if got != 0 {
+			t.Errorf("jitter drawing 0 gave %d", got)
+		}
+	}
+	for _, off := range []any{nil, false, int64(0), 0.0} {
+		if s, ok := (Options{RetryBackoff: off}).RetryBackoffSeconds(3, nil); ok {
+			t.Errorf("backoff %v: %d, want none", off, s)
 		}
 	}
 }

@@ -190,6 +190,8 @@ func (s *Signature) normalizeOptions(o Options) Options {
 		{optExpires, &o.Expires},
 		{optMaxRetries, &o.MaxRetries},
 		{optRetryBackoff, &o.RetryBackoff},
+		{optRetryMax, &o.RetryBackoffMax},
+		{optRetryJitter, &o.RetryJitter},
 		{optTimeLimit, &o.TimeLimit},
 		{optSoftTimeLimit, &o.SoftTimeLimit},
 		{optPriority, &o.Priority},

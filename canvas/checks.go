@@ -70,6 +70,14 @@ func checkRetryBackoff(v any) string {
 	}
 }
 
+// checkBool accepts a bool (retry_jitter).
+func checkBool(v any) string {
+	if _, ok := v.(bool); !ok {
+		return "expected a bool"
+	}
+	return ""
+}
+
 // checkPriority accepts an integer between 0 and 255 (AMQP's range; Redis
 // uses 0-9 of it).
 func checkPriority(v any) string {

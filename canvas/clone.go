@@ -37,6 +37,8 @@ func (o Options) clone() Options {
 	c.Expires = value.Clone(o.Expires)
 	c.MaxRetries = value.Clone(o.MaxRetries)
 	c.RetryBackoff = value.Clone(o.RetryBackoff)
+	c.RetryBackoffMax = value.Clone(o.RetryBackoffMax)
+	c.RetryJitter = value.Clone(o.RetryJitter)
 	c.TimeLimit = value.Clone(o.TimeLimit)
 	c.SoftTimeLimit = value.Clone(o.SoftTimeLimit)
 	c.Priority = value.Clone(o.Priority)

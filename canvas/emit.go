@@ -135,6 +135,12 @@ func (o Options) Value() map[string]any {
 	if o.RetryBackoff != nil {
 		out[optRetryBackoff] = o.RetryBackoff
 	}
+	if o.RetryBackoffMax != nil {
+		out[optRetryMax] = o.RetryBackoffMax
+	}
+	if o.RetryJitter != nil {
+		out[optRetryJitter] = o.RetryJitter
+	}
 	if o.TimeLimit != nil {
 		out[optTimeLimit] = o.TimeLimit
 	}

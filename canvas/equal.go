@@ -34,6 +34,8 @@ func (o Options) equal(p Options) bool {
 		value.Equal(o.Expires, p.Expires) &&
 		value.Equal(o.MaxRetries, p.MaxRetries) &&
 		value.Equal(o.RetryBackoff, p.RetryBackoff) &&
+		value.Equal(o.RetryBackoffMax, p.RetryBackoffMax) &&
+		value.Equal(o.RetryJitter, p.RetryJitter) &&
 		value.Equal(o.TimeLimit, p.TimeLimit) &&
 		value.Equal(o.SoftTimeLimit, p.SoftTimeLimit) &&
 		value.Equal(o.Priority, p.Priority) &&

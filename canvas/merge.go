@@ -41,7 +41,8 @@ func (s *Signature) Merge(args []any, kwargs map[string]any, opts *Options) *Sig
 // Merge returns o with every option that is set in other replacing o's:
 // a non-empty TaskID, Queue or ETA; a non-empty Link or LinkError list
 // (the whole list, as Celery replaces the "link" key); a non-nil
-// Countdown, Expires, RetryBackoff, TimeLimit, SoftTimeLimit or Priority;
+// Countdown, Expires, RetryBackoff, RetryBackoffMax, RetryJitter,
+// TimeLimit, SoftTimeLimit or Priority;
 // MaxRetries or MaxRetriesUnlimited (either replaces both); and each key of
 // Extra. Neither o nor other is changed; the result shares their link
 // signatures and values.
@@ -79,6 +80,12 @@ func (o Options) Merge(other Options) Options {
 	}
 	if other.RetryBackoff != nil {
 		r.RetryBackoff = other.RetryBackoff
+	}
+	if other.RetryBackoffMax != nil {
+		r.RetryBackoffMax = other.RetryBackoffMax
+	}
+	if other.RetryJitter != nil {
+		r.RetryJitter = other.RetryJitter
 	}
 	if other.TimeLimit != nil {
 		r.TimeLimit = other.TimeLimit

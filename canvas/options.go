@@ -36,8 +36,14 @@ type Options struct {
 	MaxRetries          any
 	MaxRetriesUnlimited bool
 	// RetryBackoff is Celery's retry_backoff: bool, or a factor in seconds
-	// (int64 or float64); nil when unset.
-	RetryBackoff any
+	// (int64 or float64); nil when unset. RetryBackoffMax
+	// ("retry_backoff_max") caps the backoff, in seconds (int64 or
+	// float64); nil when unset (600). RetryJitter ("retry_jitter", bool)
+	// turns full jitter on or off; nil when unset (on). See
+	// RetryBackoffSeconds.
+	RetryBackoff    any
+	RetryBackoffMax any
+	RetryJitter     any
 	// TimeLimit and SoftTimeLimit are seconds (int64 or float64); nil when
 	// unset.
 	TimeLimit     any

@@ -14,6 +14,8 @@ const (
 	optExpires       = "expires"
 	optMaxRetries    = "max_retries"
 	optRetryBackoff  = "retry_backoff"
+	optRetryMax      = "retry_backoff_max"
+	optRetryJitter   = "retry_jitter"
 	optTimeLimit     = "time_limit"
 	optSoftTimeLimit = "soft_time_limit"
 	optPriority      = "priority"
@@ -23,7 +25,8 @@ const (
 func isKnownOption(name string) bool {
 	switch name {
 	case optTaskID, optQueue, optLink, optLinkError, optCountdown, optETA, optExpires,
-		optMaxRetries, optRetryBackoff, optTimeLimit, optSoftTimeLimit, optPriority:
+		optMaxRetries, optRetryBackoff, optRetryMax, optRetryJitter, optTimeLimit, optSoftTimeLimit,
+		optPriority:
 		return true
 	}
 	return false
@@ -39,7 +42,8 @@ func (p *parser) options(d map[string]any, depth int) (Options, *Error) {
 	// Visit known options in a fixed order, so that the first error
 	// reported does not depend on map iteration order.
 	for _, name := range [...]string{optTaskID, optQueue, optLink, optLinkError, optCountdown,
-		optETA, optExpires, optMaxRetries, optRetryBackoff, optTimeLimit, optSoftTimeLimit, optPriority} {
+		optETA, optExpires, optMaxRetries, optRetryBackoff, optRetryMax, optRetryJitter, optTimeLimit,
+		optSoftTimeLimit, optPriority} {
 		v, ok := d[name]
 		if !ok || (v == nil && name != optMaxRetries) {
 			continue
@@ -104,6 +108,10 @@ func (p *parser) option(o *Options, name string, v any, depth int) *Error {
 		msg, o.MaxRetries = checkMaxRetries(v), v
 	case optRetryBackoff:
 		msg, o.RetryBackoff = checkRetryBackoff(v), v
+	case optRetryMax:
+		msg, o.RetryBackoffMax = checkSeconds(v), v
+	case optRetryJitter:
+		msg, o.RetryJitter = checkBool(v), v
 	case optTimeLimit:
 		msg, o.TimeLimit = checkSeconds(v), v
 	case optSoftTimeLimit:

@@ -61,6 +61,9 @@ func TestParseErrors(t *testing.T) {
 		{"max_retries type", `{"task": "t", "options": {"max_retries": 1.0}}`, "options.max_retries: expected an integer or null"},
 		{"max_retries negative", `{"task": "t", "options": {"max_retries": -1}}`, "options.max_retries: must be at least 0"},
 		{"retry_backoff type", `{"task": "t", "options": {"retry_backoff": "x"}}`, "options.retry_backoff: expected a bool or a number"},
+		{"retry_backoff_max type", `{"task": "t", "options": {"retry_backoff_max": true}}`, "options.retry_backoff_max: expected a number"},
+		{"retry_backoff_max negative", `{"task": "t", "options": {"retry_backoff_max": -1}}`, "options.retry_backoff_max: must be at least 0"},
+		{"retry_jitter type", `{"task": "t", "options": {"retry_jitter": 0}}`, "options.retry_jitter: expected a bool"},
 		{"time_limit type", `{"task": "t", "options": {"time_limit": []}}`, "options.time_limit: expected a number"},
 		{"soft_time_limit negative", `{"task": "t", "options": {"soft_time_limit": -1}}`, "options.soft_time_limit: must be at least 0"},
 		{"priority type", `{"task": "t", "options": {"priority": 1.5}}`, "options.priority: expected an integer"},
@@ -284,5 +287,39 @@ func TestFromValueNormalizes(t *testing.T) {
 	_, err = FromValue(map[string]any{"task": "t", "args": []any{make(chan int)}}, Limits{})
 	if err == nil || err.Error() != "args[0]: unsupported type chan int" {
 		t.Fatalf("error: %v", err)
+	}
+}
+
+// TestParseRetryBackoffOptions: retry_backoff_max and retry_jitter are
+// typed options, which round-trip.
+func TestParseRetryBackoffOptions(t *testing.T) {
+	t.Parallel()
+	in := `{"task": "t", "options": {"retry_backoff": 0.5, "retry_backoff_max": 30, "retry_jitter": false}}`
+	s, err := ParseJSON([]byte(in), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.Options
+	if o.RetryBackoff != 0.5 || o.RetryBackoffMax != int64(30) || o.RetryJitter != false || o.Extra != nil {
+		t.Fatalf("options: %#v", o)
+	}
+	if got, ok := o.RetryBackoffSeconds(5, nil); !ok || got != 30 {
+		t.Errorf("backoff: %d %t, want 30", got, ok)
+	}
+	out, err := s.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseJSON(out, Limits{})
+	if err != nil || !back.Equal(s) {
+		t.Fatalf("round trip %s: %v", out, err)
+	}
+	if err := s.Validate(Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	bad := *s
+	bad.Options.RetryJitter = "yes"
+	if err := bad.Validate(Limits{}); err == nil || !strings.Contains(err.Error(), "options.retry_jitter: expected a bool") {
+		t.Fatalf("Validate: %v", err)
 	}
 }

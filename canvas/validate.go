@@ -186,6 +186,8 @@ func (v *validator) options(o *Options, depth int) *Error {
 		{optExpires, o.Expires, checkExpires},
 		{optMaxRetries, o.MaxRetries, checkMaxRetries},
 		{optRetryBackoff, o.RetryBackoff, checkRetryBackoff},
+		{optRetryMax, o.RetryBackoffMax, checkSeconds},
+		{optRetryJitter, o.RetryJitter, checkBool},
 		{optTimeLimit, o.TimeLimit, checkSeconds},
 		{optSoftTimeLimit, o.SoftTimeLimit, checkSeconds},
 		{optPriority, o.Priority, checkPriority},

@@ -169,7 +169,7 @@ var noOptions = &canvas.Options{}
 func planOptions(o *canvas.Options) *canvas.Options {
 	if o.TaskID == "" && o.Queue == "" && o.Countdown == nil && o.ETA == "" &&
 		o.Expires == nil && o.MaxRetries == nil && !o.MaxRetriesUnlimited &&
-		o.RetryBackoff == nil && o.TimeLimit == nil && o.SoftTimeLimit == nil &&
+		o.RetryBackoff == nil && o.RetryBackoffMax == nil && o.RetryJitter == nil && o.TimeLimit == nil && o.SoftTimeLimit == nil &&
 		o.Priority == nil && len(o.Extra) == 0 {
 		return noOptions
 	}

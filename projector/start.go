@@ -108,7 +108,14 @@ func (x *folding) due(o *canvas.Options) (int64, bool) {
 	return due, due > x.ev.Time
 }
 
-func seconds(s float64) int64 { return int64(math.Round(s * 1e6)) }
+// seconds converts s seconds to microseconds, at most math.MaxInt64.
+func seconds(s float64) int64 {
+	us := math.Round(s * 1e6)
+	if us >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(us)
+}
 
 // dispatch sends the current attempt of task node i.
 func (x *folding) dispatch(i int32, n *Node) {
@@ -237,8 +244,8 @@ func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 		return
 	}
 	countdown := seconds(b.Countdown)
-	if backoff, ok := retryBackoff(o, b.Attempt, pn.ID); ok {
-		countdown = backoff
+	if backoff, ok := o.RetryBackoffSeconds(int(b.Attempt), jitter(pn.ID, b.Attempt)); ok {
+		countdown = seconds(float64(backoff))
 	}
 	n.Attempt = b.Attempt + 1
 	n.Status = Retry
@@ -248,32 +255,32 @@ func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 		return
 	}
 	timer := timerName(timerRetry, n.Attempt)
-	x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: x.ev.Time + countdown})
+	x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: after(x.ev.Time, countdown)})
 }
 
-// retryBackoff is Celery's exponential backoff (retry_backoff): factor *
-// 2**retries seconds, at most 600, with full jitter. The jitter is drawn
-// from a hash of the task id and attempt, so a replay draws the same.
-func retryBackoff(o *canvas.Options, retries int32, task string) (int64, bool) {
-	var factor float64
-	switch v := o.RetryBackoff.(type) {
-	case bool:
-		if !v {
-			return 0, false
-		}
-		factor = 1
-	case int64:
-		factor = float64(v)
-	case float64:
-		factor = v
-	default:
-		return 0, false
+// jitter is the random draw of retry backoff's full jitter for attempt
+// retries of task: a number in [0, n) taken from an FNV-1a hash of the task
+// id and the attempt, never from a random source. The draw stays in Fold
+// because the countdown is decided there, from the canvas's options; Fold
+// may not draw a random number (doc.go), and a replay of the log must
+// schedule the same timer. What jitter is for, spreading the retries of
+// many tasks that failed together, needs only that different tasks draw
+// differently, and task ids are unique. (A worker could draw instead, but
+// its task message carries no retry_backoff, and its draw would still
+// have to reach the log.)
+func jitter(task string, retries int32) func(n int64) int64 {
+	return func(n int64) int64 {
+		h := fnv.New64a()
+		h.Write([]byte(task))
+		h.Write([]byte{byte(retries), byte(retries >> 8), byte(retries >> 16), byte(retries >> 24)})
+		return int64(h.Sum64() % uint64(n))
 	}
-	const maxBackoff = 600
-	c := min(factor*math.Pow(2, float64(retries)), maxBackoff)
-	h := fnv.New64a()
-	h.Write([]byte(task))
-	h.Write([]byte{byte(retries), byte(retries >> 8), byte(retries >> 16), byte(retries >> 24)})
-	jitter := h.Sum64() % (uint64(c) + 1)
-	return int64(jitter) * 1e6, true
+}
+
+// after returns t plus d microseconds, at most math.MaxInt64.
+func after(t, d int64) int64 {
+	if d > math.MaxInt64-t {
+		return math.MaxInt64
+	}
+	return t + d
 }
