@@ -53,7 +53,7 @@ func TestBuilderErrors(t *testing.T) {
 		{"reserved task", S("celery.chain"), "task: reserved for a chain"},
 		{"skew on a task", S("a").Skew(1, 0, 1), "canvas: Skew: not a group"},
 		{"group of a task", S("a").Group(), "canvas: Group: not a chunks"},
-		{"negative skew", Group(S("a")).Skew(-1, 0, 1), "kwargs.tasks[0].options.countdown: must be at least 0"},
+		{"skew out of range", Group(S("a")).Skew(-3e9, 0, 1), "kwargs.tasks[0].options.countdown: out of range: below -2147483648"},
 		{"deep", Chain(Chain(Chain(S("a")))), "kwargs.tasks[0].kwargs.tasks[0].kwargs.tasks[0]: nesting depth 4 exceeds the limit of 3"},
 		{"body on a chain", &Signature{Kind: KindChain, Task: "celery.chain", Body: S("a")}, "kwargs.body: only a chord has a body"},
 		{"members on a task", &Signature{Task: "a", Tasks: []*Signature{S("b")}}, "kwargs.tasks: a task has no members"},

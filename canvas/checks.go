@@ -7,7 +7,8 @@ import "strconv"
 // that both accept exactly the same canvases. Each returns "" when v is
 // fine, else the message for an *Error.
 
-// checkSeconds accepts a number of seconds >= 0 (countdown, time limits).
+// checkSeconds accepts a number of seconds >= 0 (time limits, a retry
+// backoff factor).
 func checkSeconds(v any) string {
 	switch x := v.(type) {
 	case int64:
@@ -17,6 +18,29 @@ func checkSeconds(v any) string {
 	case float64:
 		if x < 0 {
 			return "must be at least 0"
+		}
+	default:
+		return "expected a number"
+	}
+	return ""
+}
+
+// minCountdown is the lowest countdown Celery accepts (amqp's INT_MIN
+// check, "countdown is out of range").
+const minCountdown = -2147483648
+
+// checkCountdown accepts a number of seconds of any sign down to
+// minCountdown: Celery turns a countdown into now+countdown, so a negative
+// one is an eta in the past and the task runs at once.
+func checkCountdown(v any) string {
+	switch x := v.(type) {
+	case int64:
+		if x < minCountdown {
+			return "out of range: below -2147483648"
+		}
+	case float64:
+		if x < minCountdown {
+			return "out of range: below -2147483648"
 		}
 	default:
 		return "expected a number"

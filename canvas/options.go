@@ -23,9 +23,11 @@ type Options struct {
 	SingleLink      bool
 	SingleLinkError bool
 	// Countdown delays the dispatch, in seconds: int64 or float64; nil
-	// when unset.
+	// when unset. As in Celery, a negative countdown runs the task at
+	// once, and a countdown other than 0 wins over ETA.
 	Countdown any
-	// ETA is the earliest time to run, ISO 8601; "" when unset.
+	// ETA is the earliest time to run, ISO 8601; "" when unset. It is
+	// ignored when Countdown is set and not 0.
 	ETA string
 	// Expires is seconds after dispatch (int64 or float64) or an ISO 8601
 	// time (string); nil when unset.

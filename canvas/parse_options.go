@@ -88,7 +88,7 @@ func (p *parser) option(o *Options, name string, v any, depth int) *Error {
 			o.LinkError, o.SingleLinkError = sigs, single
 		}
 	case optCountdown:
-		msg, o.Countdown = checkSeconds(v), v
+		msg, o.Countdown = checkCountdown(v), v
 	case optETA:
 		s, ok := kombuTime(v)
 		if !ok {

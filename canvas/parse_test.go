@@ -40,7 +40,7 @@ func TestParseErrors(t *testing.T) {
 		{"chord group header member", `{"task": "celery.chord", "kwargs": {"header": {"task": "celery.group", "kwargs": {"tasks": [{"args": []}]}}, "body": ` + add + `}}`, "kwargs.header.kwargs.tasks[0].task: missing"},
 		{"chord list header member", `{"task": "celery.chord", "kwargs": {"header": [` + add + `, {"task": 1}], "body": ` + add + `}}`, "kwargs.header[1].task: expected a string"},
 		{"chord kwargs", `{"task": "celery.chord", "kwargs": {"header": [], "body": ` + add + `, "kwargs": []}}`, "kwargs.kwargs: expected a dict"},
-		{"chord body", `{"task": "celery.chord", "kwargs": {"header": [], "body": {"task": "t", "options": {"countdown": -1}}}}`, "kwargs.body.options.countdown: must be at least 0"},
+		{"chord body", `{"task": "celery.chord", "kwargs": {"header": [], "body": {"task": "t", "options": {"time_limit": -1}}}}`, "kwargs.body.options.time_limit: must be at least 0"},
 		{"map without task", `{"task": "celery.map", "kwargs": {"it": []}}`, "kwargs.task: missing"},
 		{"map task type", `{"task": "celery.map", "kwargs": {"task": 1, "it": []}}`, "kwargs.task: expected a signature"},
 		{"map task reserved", `{"task": "celery.map", "kwargs": {"task": "celery.group", "it": []}}`, "kwargs.task: reserved for a group"},
@@ -52,7 +52,7 @@ func TestParseErrors(t *testing.T) {
 		{"chunks n zero", `{"task": "celery.chunks", "subtask_type": "chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 0}}`, "kwargs.n: must be at least 1"},
 		{"chunks n float", `{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 2.0}}`, "kwargs.n: expected an integer"},
 		{"countdown type", `{"task": "t", "options": {"countdown": "1"}}`, "options.countdown: expected a number"},
-		{"countdown negative", `{"task": "t", "options": {"countdown": -0.5}}`, "options.countdown: must be at least 0"},
+		{"countdown out of range", `{"task": "t", "options": {"countdown": -2147483648.5}}`, "options.countdown: out of range: below -2147483648"},
 		{"eta type", `{"task": "t", "options": {"eta": 5}}`, "options.eta: expected an ISO 8601 time"},
 		{"eta invalid", `{"task": "t", "options": {"eta": "tomorrow"}}`, `options.eta: invalid ISO 8601 time "tomorrow"`},
 		{"eta kombu invalid", `{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "x"}}}`, `options.eta: invalid ISO 8601 time "x"`},
@@ -321,5 +321,31 @@ func TestParseRetryBackoffOptions(t *testing.T) {
 	bad.Options.RetryJitter = "yes"
 	if err := bad.Validate(Limits{}); err == nil || !strings.Contains(err.Error(), "options.retry_jitter: expected a bool") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+// A negative countdown is an eta in the past to Celery (now+countdown):
+// the task runs at once. Parse and Validate accept it down to Celery's
+// INT_MIN, and it round-trips.
+func TestNegativeCountdown(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		`{"task": "t", "options": {"countdown": -5}}`,
+		`{"task": "t", "options": {"countdown": -0.5}}`,
+		`{"task": "t", "options": {"countdown": -2147483648}}`,
+	} {
+		s, err := ParseJSON([]byte(in), Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if err := s.Validate(Limits{}); err != nil {
+			t.Fatalf("%s: Validate: %v", in, err)
+		}
+		if cd, ok := s.Options.CountdownSeconds(); !ok || cd >= 0 {
+			t.Fatalf("%s: countdown %v %v", in, cd, ok)
+		}
+	}
+	if err := Group(S("a"), S("b")).Skew(-2, 0, 1).Validate(Limits{}); err != nil {
+		t.Fatalf("negative skew: %v", err)
 	}
 }

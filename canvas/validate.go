@@ -182,7 +182,7 @@ func (v *validator) options(o *Options, depth int) *Error {
 		val  any
 		fn   func(any) string
 	}{
-		{optCountdown, o.Countdown, checkSeconds},
+		{optCountdown, o.Countdown, checkCountdown},
 		{optExpires, o.Expires, checkExpires},
 		{optMaxRetries, o.MaxRetries, checkMaxRetries},
 		{optRetryBackoff, o.RetryBackoff, checkRetryBackoff},
