@@ -98,12 +98,15 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 }
 
 // due returns when a task with countdown or eta may run, if later than now.
+// As in Celery (amqp.as_task_v2: "if countdown: eta = now + countdown"), a
+// countdown other than 0 wins over eta, and a negative one is an eta in
+// the past: the task runs at once.
 func (x *folding) due(o *canvas.Options) (int64, bool) {
 	var due int64
-	if t, ok := o.ETATime(); ok {
-		due = t.UnixMicro()
-	} else if s, ok := o.CountdownSeconds(); ok {
+	if s, ok := o.CountdownSeconds(); ok && s != 0 {
 		due = x.ev.Time + seconds(s)
+	} else if t, ok := o.ETATime(); ok {
+		due = t.UnixMicro()
 	}
 	return due, due > x.ev.Time
 }
