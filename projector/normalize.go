@@ -19,7 +19,12 @@ import (
 //     empty group is dropped, and a group followed by another element
 //     becomes a chord whose body is that element. A group is one-member
 //     when it is written so, as Celery's maybe_unroll_group counts:
-//     group(group(), a) keeps its group, and gives [a(x)].
+//     group(group(), a) keeps its group, and gives [a(x)];
+//   - a group inside a group or a chord header, a chain inside a chain, a
+//     one-member group in a chain and a chunks keep only task_id, link
+//     and link_error of their options, spliced in or not: Celery drops the
+//     others when it splices, unrolls or rebuilds them, so they never pass
+//     down to members (inherit.go).
 //
 // The input is never modified; a task signature that needs no rewriting is
 // returned as it is, so the result shares it with the input.
@@ -95,9 +100,11 @@ func mapTask(s *canvas.Signature) *canvas.Signature {
 
 // chunksGroup is Celery's chunks.group(): one starmap per n elements.
 func chunksGroup(s *canvas.Signature) *canvas.Signature {
+	// chunks.apply_async applies a new group, without the chunks' own
+	// options.
 	g := &canvas.Signature{
 		Kind: canvas.KindGroup, Task: "celery.group",
-		Args: s.Args, Kwargs: s.Kwargs, Options: s.Options, Immutable: s.Immutable,
+		Args: s.Args, Kwargs: s.Kwargs, Options: structuralOptions(s.Options), Immutable: s.Immutable,
 	}
 	n := int(s.N)
 	for lo := 0; lo < len(s.It); lo += n {
@@ -124,6 +131,9 @@ func spliceGroups(members []*canvas.Signature) []*canvas.Signature {
 	out := make([]*canvas.Signature, 0, len(members))
 	for _, m := range members {
 		n := normalize(m)
+		if n.Kind == canvas.KindGroup && hasOwnOptions(n) {
+			n.Options = structuralOptions(n.Options) // n is normalize's copy
+		}
 		if n.Kind != canvas.KindGroup || hasOwnOptions(n) {
 			out = append(out, n)
 			continue
@@ -160,6 +170,9 @@ func normalizeChain(s *canvas.Signature) *canvas.Signature {
 	var steps []*canvas.Signature
 	for _, m := range s.Tasks {
 		n := normalize(m)
+		if n.Kind == canvas.KindChain || (n.Kind == canvas.KindGroup && writtenMembers(m, n) == 1) {
+			n.Options = structuralOptions(n.Options) // n is normalize's copy
+		}
 		switch {
 		case n.Kind == canvas.KindChain && !hasOwnOptions(n) && !hasPartials(n):
 			steps = append(steps, n.Tasks...)

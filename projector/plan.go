@@ -44,8 +44,11 @@ type PlanNode struct {
 	Kwargs    map[string]any
 	Immutable bool
 	// Options are the node's execution options without Link and
-	// LinkError (the callbacks are the nodes in Links and Errbacks).
-	// Nodes with no options share one Options value: never modify it.
+	// LinkError (the callbacks are the nodes in Links and Errbacks): its
+	// own, with those its parent passes down merged over them (see
+	// inherit.go). Nodes share Options values (every node with none
+	// shares one, and members with none of their own share what their
+	// parent passes): never modify one.
 	// The plan keeps no canvas.Signature, so that the parsed canvas can
 	// go once it is compiled (a Signature is ~400 bytes, mostly options
 	// that are usually empty).
@@ -77,7 +80,7 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	// node array and the id index a dozen times over.
 	n := size(root)
 	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), ids: make(map[string]int32, n)}}
-	c.add(root, -1, 0, false)
+	c.add(root, -1, 0, false, noOptions, true)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
 	}
@@ -94,10 +97,19 @@ type compiler struct {
 	pendingCallbacks []func()
 }
 
-func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) int32 {
+// add numbers s and its members; in are the options s's parent passes
+// down to it (see inherit.go), noOptions for a root, and applied is false
+// when s is a chord's body (which Celery updates with them rather than
+// applies with them).
+func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in *canvas.Options, applied bool) int32 {
 	i := int32(len(c.plan.Nodes))
+	opts := inherit(&s.Options, in)
+	headerOpts := opts
+	if s.Kind == canvas.KindChord {
+		opts, headerOpts = chordOptions(opts, &s.Options, applied)
+	}
 	c.plan.Nodes = append(c.plan.Nodes, PlanNode{
-		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: planOptions(&s.Options),
+		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: opts,
 		Parent: parent, Pos: pos, Callback: callback,
 	})
 	id := s.Options.TaskID
@@ -119,28 +131,37 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 	switch s.Kind {
 	case canvas.KindChain:
 		kind = ChainNode
+		// A chain passes its options to its first element only.
+		down := newPassing(opts, true)
 		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
-			members = append(members, c.add(m, i, int32(k), false))
+			in := noOptions
+			if k == 0 {
+				in = down.to(m, false)
+			}
+			members = append(members, c.add(m, i, int32(k), false, in, true))
 		}
 	case canvas.KindGroup:
 		kind = GroupNode
+		down := newPassing(opts, true)
 		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
-			members = append(members, c.add(m, i, int32(k), false))
+			members = append(members, c.add(m, i, int32(k), false, down.to(m, false), true))
 		}
 	case canvas.KindChord:
 		kind = ChordNode
-		// The header is a group node: the chord's HeaderGroup (its own
-		// options and partial args) with the header members.
+		// The header is a group node: the chord's HeaderGroup (its partial
+		// args, task_id and callbacks; Celery drops its other options) with
+		// the header members.
 		header := &canvas.Signature{Kind: canvas.KindGroup, Task: "celery.group"}
 		if s.HeaderGroup != nil {
 			*header = *s.HeaderGroup
+			header.Options = structuralOptions(s.HeaderGroup.Options)
 		}
 		header.Tasks = s.Tasks
 		members = make([]int32, 0, 2)
-		members = append(members, c.add(header, i, 0, false))
-		members = append(members, c.add(s.Body, i, 1, false))
+		members = append(members, c.add(header, i, 0, false, newPassing(headerOpts, true).to(header, false), true))
+		members = append(members, c.add(s.Body, i, 1, false, newPassing(opts, false).to(s.Body, true), false))
 	}
 	n := &c.plan.Nodes[i]
 	n.Kind, n.Members = kind, members
@@ -149,11 +170,11 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool) in
 	if len(s.Options.Link) > 0 || len(s.Options.LinkError) > 0 {
 		c.pendingCallbacks = append(c.pendingCallbacks, func() {
 			for _, l := range s.Options.Link {
-				j := c.add(l, -1, 0, true)
+				j := c.add(l, -1, 0, true, noOptions, true)
 				c.plan.Nodes[i].Links = append(c.plan.Nodes[i].Links, j)
 			}
 			for _, l := range s.Options.LinkError {
-				j := c.add(l, -1, 0, true)
+				j := c.add(l, -1, 0, true, noOptions, true)
 				c.plan.Nodes[i].Errbacks = append(c.plan.Nodes[i].Errbacks, j)
 			}
 		})

@@ -148,6 +148,18 @@ func formatOutputs(out []events.Event, now int64) string {
 			if e.ParentFailure != nil {
 				fmt.Fprintf(&b, " handles=%s", e.ParentFailure.Type)
 			}
+			if e.Queue != "" {
+				fmt.Fprintf(&b, " queue=%s", e.Queue)
+			}
+			if e.Priority != 0 {
+				fmt.Fprintf(&b, " priority=%d", e.Priority)
+			}
+			if e.MaxRetries != 3 { // projector.Config's default
+				fmt.Fprintf(&b, " max_retries=%d", e.MaxRetries)
+			}
+			if e.TimeLimit != 0 || e.SoftTimeLimit != 0 {
+				fmt.Fprintf(&b, " time_limit=%g/%g", e.SoftTimeLimit, e.TimeLimit)
+			}
 		case *events.TimerScheduled:
 			fmt.Fprintf(&b, "timer %s %s in %dms", o.Task, e.Timer, (e.Due-now)/1000)
 		case *events.LinkFired:
