@@ -111,7 +111,7 @@ func chordOptions(opts, own *canvas.Options, applied bool) (chord, header *canva
 
 // canonical returns noOptions for options that hold nothing, else o.
 func canonical(o *canvas.Options) *canvas.Options {
-	if planOptions(o) == noOptions {
+	if onlyCallbacks(o) {
 		return noOptions
 	}
 	return o

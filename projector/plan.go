@@ -188,15 +188,20 @@ var noOptions = &canvas.Options{}
 // planOptions returns the options a plan node keeps of o: noOptions when
 // o holds nothing but callbacks, else a copy without them.
 func planOptions(o *canvas.Options) *canvas.Options {
-	if o.TaskID == "" && o.Queue == "" && o.Countdown == nil && o.ETA == "" &&
-		o.Expires == nil && o.MaxRetries == nil && !o.MaxRetriesUnlimited &&
-		o.RetryBackoff == nil && o.RetryBackoffMax == nil && o.RetryJitter == nil && o.TimeLimit == nil && o.SoftTimeLimit == nil &&
-		o.Priority == nil && len(o.Extra) == 0 {
+	if onlyCallbacks(o) {
 		return noOptions
 	}
 	c := *o
 	c.Link, c.LinkError, c.SingleLink, c.SingleLinkError = nil, nil, false, false
 	return &c
+}
+
+// onlyCallbacks reports whether o holds nothing but callbacks.
+func onlyCallbacks(o *canvas.Options) bool {
+	return o.TaskID == "" && o.Queue == "" && o.Countdown == nil && o.ETA == "" &&
+		o.Expires == nil && o.MaxRetries == nil && !o.MaxRetriesUnlimited &&
+		o.RetryBackoff == nil && o.RetryBackoffMax == nil && o.RetryJitter == nil &&
+		o.TimeLimit == nil && o.SoftTimeLimit == nil && o.Priority == nil && len(o.Extra) == 0
 }
 
 // size is the number of plan nodes that add makes of normalised s, its
