@@ -3,6 +3,11 @@ package events
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // Keys of a canvas in Celery's dict shape, which the Signature record
@@ -86,4 +91,70 @@ func (r *reader) signature() map[string]any {
 	}
 	c[keyImmutable] = r.boolean()
 	return c
+}
+
+// CanvasTooDeep reports whether a canvas nests deeper than a
+// WorkflowSubmitted carries it, which Encode refuses with ErrTooDeep: its
+// args, kwargs and options are each the first of at most MaxDepth levels
+// of lists and dicts. If so, it returns the selector of the first list or
+// dict past the limit (in the order Encode meets them) from the canvas's
+// root, in the form of canvas errors: `kwargs.tasks[0].args[0][0]`. Such
+// a selector is over 1.5 KB; CutPath shortens it for a message.
+func CanvasTooDeep(canvas map[string]any) (string, bool) {
+	for _, key := range [...]string{keyArgs, keyKwargs, keyOptions} {
+		v := canvas[key]
+		if !tooDeep(v, 1, nil) {
+			continue
+		}
+		// Once more, in Encode's order, collecting the path.
+		var rev []string
+		tooDeep(v, 1, &rev)
+		var sb strings.Builder
+		sb.WriteString(key)
+		for _, seg := range slices.Backward(rev) {
+			sb.WriteString(seg)
+		}
+		return sb.String(), true
+	}
+	return "", false
+}
+
+// tooDeep reports whether v, a value at nesting level depth if it is a
+// list or dict, holds one deeper than MaxDepth. With rev it visits dict
+// keys in sorted order and appends the path's segments to *rev, last
+// first.
+func tooDeep(v any, depth int, rev *[]string) bool {
+	switch x := v.(type) {
+	case []any:
+		if depth > MaxDepth {
+			return true
+		}
+		for i, e := range x {
+			if tooDeep(e, depth+1, rev) {
+				if rev != nil {
+					*rev = append(*rev, "["+strconv.Itoa(i)+"]")
+				}
+				return true
+			}
+		}
+	case map[string]any:
+		if depth > MaxDepth {
+			return true
+		}
+		if rev == nil {
+			for _, e := range x {
+				if tooDeep(e, depth+1, nil) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, k := range sortedKeys(x) {
+			if tooDeep(x[k], depth+1, rev) {
+				*rev = append(*rev, value.KeySelector(k))
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxDepth is how deeply arrays and maps may nest inside one value. Encode
@@ -112,6 +113,26 @@ func (e *EncodeError) Error() string {
 
 // Unwrap returns Err.
 func (e *EncodeError) Unwrap() error { return e.Err }
+
+// ShortPath is how many bytes of a path CutPath keeps for a message: a
+// value nested MaxDepth levels has a path of 1.5 KB or more, which says no
+// more than its first segments and the limit do.
+const ShortPath = 100
+
+// CutPath returns path cut to at most n bytes, with "..." in place of the
+// rest; a path no longer than n is returned as it is. The cut falls
+// between runes, never inside one, so that a message carrying the result
+// is valid UTF-8 (and encodes) whenever path is.
+func CutPath(path string, n int) string {
+	if len(path) <= n {
+		return path
+	}
+	i := max(n, 0)
+	for i > 0 && !utf8.RuneStart(path[i]) {
+		i--
+	}
+	return path[:i] + "..."
+}
 
 // pathError is an encode error on its way up: the path is collected in
 // reverse, one segment per level, and joined once at the top.

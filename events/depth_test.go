@@ -1,0 +1,77 @@
+package events
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestCutPathBetweenRunes: a path is cut to at most n bytes, never inside
+// a rune, so that a failure naming it still encodes.
+func TestCutPathBetweenRunes(t *testing.T) {
+	t.Parallel()
+	path := `args[0]` + strings.Repeat(`["€ü"]`, 300) // runes of 3 and 2 bytes
+	for n := range 40 {
+		got := CutPath(path, n)
+		cut, ok := strings.CutSuffix(got, "...")
+		if !ok || !utf8.ValidString(got) || len(cut) > n || n-len(cut) >= utf8.UTFMax || !strings.HasPrefix(path, cut) {
+			t.Errorf("CutPath(…, %d) = %q: want a valid prefix of at most %d bytes, cut less than a rune short, and ...", n, got, n)
+		}
+		// A failure that carries it encodes.
+		c := newTestCodec(t)
+		ev := &Event{ID: "t:failed:0", Workflow: "w", Task: "t", Body: &TaskFailed{Error: Failure{Type: "EncodeError", Message: got}}}
+		if _, err := c.Encode(ev); err != nil {
+			t.Errorf("CutPath(…, %d): the failure does not encode: %v", n, err)
+		}
+	}
+	if got := CutPath("args[0]", 7); got != "args[0]" {
+		t.Errorf("a path within the limit: %q", got)
+	}
+	if got := CutPath("args[0]", -1); got != "..." {
+		t.Errorf("a negative limit: %q", got)
+	}
+}
+
+// TestCanvasTooDeep: CanvasTooDeep refuses exactly the canvases Encode
+// refuses for their depth, and names the first place past the limit with a
+// canvas selector.
+func TestCanvasTooDeep(t *testing.T) {
+	t.Parallel()
+	c := newTestCodec(t)
+	nest := func(n int, key string) any { // n levels of lists, or of dicts keyed key
+		var v any = int64(1)
+		for range n {
+			if key == "" {
+				v = []any{v}
+			} else {
+				v = map[string]any{key: v}
+			}
+		}
+		return v
+	}
+	member := func(levels int) map[string]any { // its args nest levels deep within a chain's canvas
+		return map[string]any{"task": "celery.chain", "subtask_type": "chain", "kwargs": map[string]any{"tasks": []any{
+			map[string]any{"task": "a"},
+			map[string]any{"task": "b", "args": []any{nest(levels-4, "")}, "kwargs": map[string]any{"x y": nest(levels-4, "k")}},
+		}}}
+	}
+	for _, tc := range []struct {
+		name   string
+		canvas map[string]any
+		path   string // "" when not too deep
+	}{
+		{"args at the limit", map[string]any{"task": "a", "args": nest(MaxDepth, "")}, ""},
+		{"args past it", map[string]any{"task": "a", "args": nest(MaxDepth+1, "")}, "args" + strings.Repeat("[0]", MaxDepth)},
+		{"options past it", map[string]any{"task": "a", "options": nest(MaxDepth+1, "é")}, "options" + strings.Repeat(`["é"]`, MaxDepth)},
+		{"members at the limit", member(MaxDepth), ""},
+		{"members past it", member(MaxDepth + 1), "kwargs.tasks[1].args[0]" + strings.Repeat("[0]", MaxDepth-4)},
+		{"other keys are not kept", map[string]any{"task": "a", "extra": nest(MaxDepth+5, "")}, ""},
+	} {
+		path, deep := CanvasTooDeep(tc.canvas)
+		_, err := c.Encode(&Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: tc.canvas}})
+		if want := tc.path != ""; deep != want || path != tc.path || errors.Is(err, ErrTooDeep) != want {
+			t.Errorf("%s: CanvasTooDeep = %.60q… %v; Encode: %v; want too deep %v at %.60q…", tc.name, path, deep, err, want, tc.path)
+		}
+	}
+}
