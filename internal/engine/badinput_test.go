@@ -337,13 +337,9 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, label string) fl
 // TestOversizedChordBody submits a chord whose header results together
 // exceed the broker's largest message (1 MB by default): the body's task
 // message cannot be produced. The engine must fail the body (or the
-// workflow) with the limit named and carry on.
-//
-// Known bug, skipped until fixed: Engine.apply produces the oversized
-// TaskDispatched inside the batch's transaction, Kafka refuses it with
-// MESSAGE_TOO_LARGE, the transaction aborts and the same batch is
-// consumed again, for ever (about 60 aborts a second): every partition in
-// that batch stalls. Run it with FUGUE_KNOWN_BUGS=1.
+// workflow) with the limit named and carry on. Before, Kafka refused the
+// oversized TaskDispatched with MESSAGE_TOO_LARGE, the transaction
+// aborted and the same batch was consumed again, for ever.
 func TestOversizedChordBody(t *testing.T) {
 	t.Parallel()
 	brokers := kafkatest.Brokers(t)

@@ -22,6 +22,7 @@ import (
 //	fugue_engine_deadletter_total               records set aside
 //	fugue_engine_timers_fired_total
 //	fugue_engine_oversized_outputs_total        outputs over MaxRecordBytes (a task message fails its task)
+//	fugue_engine_unencodable_outputs_total      outputs that do not encode, a value nested past events.MaxDepth (a task message fails its task)
 //	fugue_engine_partitions_held                partitions of the events topic held and caught up (the workflows this engine answers for)
 type metrics struct {
 	folded, outputs, tasks, completed, txns *prometheus.CounterVec
@@ -29,6 +30,7 @@ type metrics struct {
 	chords                                  prometheus.Gauge
 	duration, batch, delay                  prometheus.Histogram
 	deadLetters, timersFired, oversized     prometheus.Counter
+	unencodable                             prometheus.Counter
 }
 
 // newMetrics makes the metrics and registers them on reg (nil: none);
@@ -47,10 +49,11 @@ func newMetrics(reg prometheus.Registerer, held func() float64) *metrics {
 		batch:       prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fugue_engine_batch_size", Help: "Records folded per transaction.", Buckets: prometheus.ExponentialBuckets(1, 4, 8)}),
 		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_deadletter_total", Help: "Records set aside on the dead-letter topic."}),
 		oversized:   prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_oversized_outputs_total", Help: "Outputs over the record size limit."}),
+		unencodable: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_unencodable_outputs_total", Help: "Outputs that do not encode (a value nested too deep)."}),
 		timersFired: prometheus.NewCounter(prometheus.CounterOpts{Name: "fugue_engine_timers_fired_total", Help: "Timers the timer service fired."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired, m.oversized,
+		reg.MustRegister(m.folded, m.outputs, m.tasks, m.completed, m.txns, m.lag, m.chords, m.duration, m.batch, m.delay, m.deadLetters, m.timersFired, m.oversized, m.unencodable,
 			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "fugue_engine_partitions_held", Help: "Partitions of the events topic this engine holds and has caught up with."}, held))
 	}
 	return m

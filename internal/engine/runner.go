@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -432,16 +433,10 @@ func (s *outputs) send(o *events.Event) {
 	if s.produce == nil {
 		return
 	}
-	val, err := e.codec.Encode(o)
+	val, err := e.record(o)
 	if err != nil {
-		s.err = fmt.Errorf("engine: encode %s: %w", o.ID, err)
+		s.err = err
 		return
-	}
-	if len(val) > e.cfg.MaxRecordBytes {
-		if val, err = e.oversized(o, len(val)); err != nil || val == nil {
-			s.err = err
-			return
-		}
 	}
 	if string(s.key) != o.Workflow {
 		s.key = []byte(o.Workflow)
@@ -499,38 +494,79 @@ func (e *Engine) deadLetter(r *kgo.Record, produce producer, reason string) {
 	})
 }
 
-// oversized handles an output whose record would exceed MaxRecordBytes,
-// which Kafka would refuse (and so abort every transaction that holds it).
-// A task message that large is not sent: the task fails instead, with an
-// event that names the limit and is folded like a worker's report, so a
-// replay reaches the same state. A completion drops its result from the
-// event (the state keeps it). It returns the record to produce in o's place,
-// or nil when nothing is to be produced.
-func (e *Engine) oversized(o *events.Event, size int) ([]byte, error) {
-	e.m.oversized.Inc()
-	limit := e.cfg.MaxRecordBytes
+// record encodes output o. An output that cannot go out as it is, because
+// it does not encode (a value nested past events.MaxDepth: a value grows a
+// level each time it is passed on, as a chain step's first argument or in
+// a chord body's list of header results) or its record would exceed
+// MaxRecordBytes (which Kafka would refuse, and so abort every transaction
+// that holds it), would stop the engine, which would meet it again at
+// every restart. So a task message that does not go out is not sent: the
+// task fails instead, with an event that says why and is folded like a
+// worker's report, so a replay reaches the same state. A completion drops
+// its result from the event (the state keeps it). A task message's o
+// becomes the failure that goes out in its place.
+func (e *Engine) record(o *events.Event) ([]byte, error) {
+	val, err := e.codec.Encode(o)
+	var ee *events.EncodeError
+	switch {
+	case errors.As(err, &ee):
+		e.m.unencodable.Inc()
+		// The path from the body's field (args[0][0]...), shortened: a
+		// value past the limit has one of 1.5 KB or more.
+		field := ee.Path
+		if rest, ok := strings.CutPrefix(field, "Event.body."); ok {
+			if _, f, ok := strings.Cut(rest, "."); ok { // past the body's type
+				field = f
+			}
+		}
+		why := events.CutPath(field, events.ShortPath) + ": " + ee.Err.Error()
+		e.log.Warn("engine: output does not encode; replacing it", "event", o.ID, "err", why)
+		return e.replace(o, "EncodeError", "does not encode: "+why)
+	case err != nil:
+		return nil, fmt.Errorf("engine: encode %s: %w", o.ID, err)
+	case len(val) > e.cfg.MaxRecordBytes:
+		e.m.oversized.Inc()
+		limit := e.cfg.MaxRecordBytes
+		e.log.Warn("engine: output too large; replacing it", "event", o.ID, "bytes", len(val), "limit", limit)
+		return e.replace(o, "MessageTooLarge", fmt.Sprintf("is %d bytes, over the limit of %d", len(val), limit))
+	}
+	return val, nil
+}
+
+// replace returns the record that goes out in place of output o, which
+// cannot go out as it is: a task message fails its task with a failure of
+// type typ ("the task message of <name> " + why), a completion goes
+// without its result. Any other output is an error that stops the engine.
+func (e *Engine) replace(o *events.Event, typ, why string) ([]byte, error) {
 	var repl events.Event
 	switch b := o.Body.(type) {
 	case *events.TaskDispatched:
-		e.log.Warn("engine: task message too large; failing the task", "task", o.Task, "bytes", size, "limit", limit)
 		repl = events.Event{
 			ID: events.FailedID(o.Task, b.Attempt), Workflow: o.Workflow, Task: o.Task, Time: o.Time, Producer: projector.Producer,
 			Body: &events.TaskFailed{Attempt: b.Attempt, Error: events.Failure{
-				Type:    "MessageTooLarge",
-				Message: fmt.Sprintf("the task message of %s is %d bytes, over the limit of %d", b.Name, size, limit),
+				Type:    typ,
+				Message: "the task message of " + b.Name + " " + why,
 			}},
 		}
 	case *events.WorkflowCompleted:
+		if b.Result == nil {
+			return nil, fmt.Errorf("engine: output %s %s, even without its result", o.ID, why)
+		}
 		c := *b
 		c.Result = nil
 		repl = *o
 		repl.Body = &c
 	default:
-		return nil, fmt.Errorf("engine: output %s is %d bytes, over the record limit of %d", o.ID, size, limit)
+		return nil, fmt.Errorf("engine: output %s %s", o.ID, why)
 	}
+	// The replacement holds no value, and why is valid UTF-8 (CutPath):
+	// it encodes, unless something else in the output did not.
 	val, err := e.codec.Encode(&repl)
 	if err != nil {
 		return nil, fmt.Errorf("engine: encode %s: %w", repl.ID, err)
+	}
+	if len(val) > e.cfg.MaxRecordBytes {
+		return nil, fmt.Errorf("engine: output %s %s, and its replacement is %d bytes, over the limit of %d", o.ID, why, len(val), e.cfg.MaxRecordBytes)
 	}
 	if _, ok := o.Body.(*events.TaskDispatched); ok {
 		// Only the failure goes out: neither the event nor the message.
