@@ -8,14 +8,16 @@ import (
 	"net/url"
 
 	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/value"
 )
 
 // submit is POST /v1/workflows: validate the canvas whole, pick the
 // workflow id (the root's task_id, else a new one), append it, and answer
-// 201 {"id": …}. A canvas that is not valid is refused with 400 and its
-// path; a body over Limits.MaxBytes with 413. Submitting a known id again
+// 201 {"id": …}. A canvas that is not valid, or whose values nest deeper
+// than an event carries, is refused with 400 and its path; a body over
+// Limits.MaxBytes with 413. Submitting a known id again
 // appends nothing and answers as the first submission did. With a Router,
 // all but the validation happens at the engine that owns the workflow's
 // partition, so that the answer is the one a single engine gives.
@@ -39,6 +41,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := &submission{sig: sig, wire: v.(map[string]any), size: len(body)} // FromOwnedValue accepts nothing but a dict at the root
+	if reason := tooDeep(sub.wire); reason != "" {
+		s.refuse(w, r, reason)
+		return
+	}
 
 	id := sig.Options.TaskID
 	var extra http.Header
@@ -182,6 +188,18 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 func (s *server) refuse(w http.ResponseWriter, r *http.Request, reason string) {
 	s.cfg.Logger.Debug("api: canvas refused", "reason", reason, "remote", r.RemoteAddr)
 	writeError(w, http.StatusBadRequest, reason)
+}
+
+// tooDeep refuses a canvas whose values nest deeper than its
+// WorkflowSubmitted event can carry (events.MaxDepth), which the engine
+// could not append: the reason names where, with the path cut short (it
+// runs to 1.5 KB and more). "" when the canvas is not too deep.
+func tooDeep(wire map[string]any) string {
+	path, deep := events.CanvasTooDeep(wire)
+	if !deep {
+		return ""
+	}
+	return fmt.Sprintf("%s: lists and dicts nest deeper than %d levels", events.CutPath(path, events.ShortPath), events.MaxDepth)
 }
 
 // precheck refuses what the engine would reject after the fact: task_ids

@@ -1,8 +1,13 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/api"
 	"github.com/fugue-run/fugue/internal/demo"
 	"github.com/fugue-run/fugue/internal/engine"
 	"github.com/fugue-run/fugue/internal/kafkatest"
@@ -201,6 +207,24 @@ func TestUnencodableOutputs(t *testing.T) {
 		}
 		return false
 	})
+
+	// A canvas whose own values nest past the limit is refused whole by
+	// the API, with a short path.
+	srv := httptest.NewServer(api.NewHandler(first.eng, api.Config{Logger: logger(t)}))
+	defer srv.Close()
+	deep, err := json.Marshal(composite("chain", map[string]any{"tasks": []any{identity, map[string]any{"task": "tasks.identity", "args": []any{nested(events.MaxDepth, "")}}}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(srv.URL+"/v1/workflows", "application/json", bytes.NewReader(deep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if want := "kwargs.tasks[1].args[0][0][0]"; res.StatusCode != http.StatusBadRequest || !bytes.Contains(body, []byte(want)) || len(body) > 300 {
+		t.Errorf("a canvas nested past the limit: %d %.400s, want 400 naming %s…", res.StatusCode, body, want)
+	}
 
 	// Restarted on the same store, the engine carries on.
 	first.stop()
