@@ -75,3 +75,27 @@ func TestCanvasTooDeep(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeErrorMessageIsShort: the message of an EncodeError for a value
+// past MaxDepth gives the start of its path, not all 1.5 KB of it; Path
+// keeps it whole.
+func TestEncodeErrorMessageIsShort(t *testing.T) {
+	t.Parallel()
+	var v any = int64(1)
+	for range MaxDepth + 1 {
+		v = map[string]any{"ключ": v}
+	}
+	_, err := newTestCodec(t).Encode(&Event{ID: "t:succeeded:0", Workflow: "w", Task: "t", Body: &TaskSucceeded{Result: v}})
+	var ee *EncodeError
+	if !errors.As(err, &ee) || !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("err = %v, want an *EncodeError for ErrTooDeep", err)
+	}
+	if want := "Event.body.TaskSucceeded.result" + strings.Repeat(`["ключ"]`, MaxDepth); ee.Path != want {
+		t.Errorf("Path = %.80q…, want the whole path", ee.Path)
+	}
+	msg := err.Error()
+	if !utf8.ValidString(msg) || len(msg) > 300 || !strings.HasPrefix(msg, `events: encode Event.body.TaskSucceeded.result["ключ"]`) ||
+		!strings.HasSuffix(msg, "...: "+ErrTooDeep.Error()) {
+		t.Errorf("Error() = %q (%d bytes), want the path's start, cut between runes, and the reason", msg, len(msg))
+	}
+}

@@ -106,9 +106,15 @@ type EncodeError struct {
 	Err  error
 }
 
-// Error implements error.
+// errorPath is how many bytes of Path an EncodeError's message gives: the
+// path of a value past MaxDepth runs to 1.5 KB and more, and a message
+// carries on into logs, HTTP answers and task failures.
+const errorPath = 2 * ShortPath
+
+// Error implements error. The path in it is cut short (CutPath) after
+// 200 bytes.
 func (e *EncodeError) Error() string {
-	return fmt.Sprintf("events: encode %s: %v", e.Path, e.Err)
+	return fmt.Sprintf("events: encode %s: %v", CutPath(e.Path, errorPath), e.Err)
 }
 
 // Unwrap returns Err.
