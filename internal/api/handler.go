@@ -50,7 +50,7 @@ func NewHandler(b Backend, cfg Config) http.Handler {
 	if s.cfg.Metrics != nil {
 		mux.Handle("GET /metrics", s.cfg.Metrics)
 	}
-	return mux
+	return noMatch{mux}
 }
 
 // auth requires the bearer token when one is configured.

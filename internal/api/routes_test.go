@@ -21,6 +21,31 @@ func TestUnknownIDsAre404(t *testing.T) {
 	e.expect(e.do("POST", "/v1/tasks/nope/revoke", ""), http.StatusNotFound, `{"error":"task nope not found"}`)
 }
 
+// TestNoRouteIsJSON: a path no route has, or a method its routes do not
+// take, is answered in JSON like every other error (the mux's own answers
+// were text/plain), a 405 with Allow.
+func TestNoRouteIsJSON(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{Token: "s3cret"})
+	e.expect(e.do("GET", "/v2/nope", ""), http.StatusNotFound, `{"error":"no route for GET /v2/nope"}`)
+	e.expect(e.do("GET", "/metrics", ""), http.StatusNotFound, `{"error":"no route for GET /metrics"}`)
+	for _, c := range []struct{ method, path, allow string }{
+		{"DELETE", "/v1/workflows/x", "GET, HEAD"},
+		{"GET", "/v1/workflows", "POST"},
+		{"GET", "/v1/tasks/x/revoke", "POST"},
+		{"PUT", "/healthz", "GET, HEAD"},
+	} {
+		r := e.do(c.method, c.path, "")
+		e.expect(r, http.StatusMethodNotAllowed,
+			`{"error":"method `+c.method+` is not allowed on `+c.path+` (allowed: `+c.allow+`)"}`)
+		if got := r.header.Get("Allow"); got != c.allow {
+			t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+		}
+	}
+	// The routes themselves still answer, path values included.
+	e.expect(e.do("GET", "/v1/workflows/nope", "", "Authorization", "Bearer s3cret"), http.StatusNotFound, `{"error":"workflow nope not found"}`)
+}
+
 func TestHealthz(t *testing.T) {
 	t.Parallel()
 	e := setup(t, api.Config{})
