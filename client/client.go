@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fugue-run/fugue/internal/urlpath"
 	"github.com/fugue-run/fugue/value"
 )
 
@@ -219,7 +220,7 @@ func (c *Client) workflow(ctx context.Context, id string, wait time.Duration, ta
 		}
 		q.Set("tasks", "false")
 	}
-	r, err := c.do(ctx, http.MethodGet, "/v1/workflows/"+url.PathEscape(id), q, nil, http.StatusOK)
+	r, err := c.do(ctx, http.MethodGet, "/v1/workflows/"+urlpath.Segment(id), q, nil, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +238,7 @@ func (c *Client) workflow(ctx context.Context, id string, wait time.Duration, ta
 // Task reads one task by id. With wait > 0 the server answers once the
 // task is final, or its workflow is ready, or wait passed.
 func (c *Client) Task(ctx context.Context, id string, wait time.Duration) (*Task, error) {
-	r, err := c.do(ctx, http.MethodGet, "/v1/tasks/"+url.PathEscape(id), waitQuery(wait), nil, http.StatusOK)
+	r, err := c.do(ctx, http.MethodGet, "/v1/tasks/"+urlpath.Segment(id), waitQuery(wait), nil, http.StatusOK)
 	if err != nil {
 		return nil, err
 	}
@@ -252,13 +253,13 @@ func (c *Client) Task(ctx context.Context, id string, wait time.Duration) (*Task
 // Revoke revokes workflow id: nothing of it runs any more and running
 // tasks are cancelled.
 func (c *Client) Revoke(ctx context.Context, id string) error {
-	_, err := c.do(ctx, http.MethodPost, "/v1/workflows/"+url.PathEscape(id)+"/revoke", nil, nil, http.StatusAccepted)
+	_, err := c.do(ctx, http.MethodPost, "/v1/workflows/"+urlpath.Segment(id)+"/revoke", nil, nil, http.StatusAccepted)
 	return err
 }
 
 // RevokeTask revokes one task (or a chain, group or chord by its task_id)
 // of a workflow.
 func (c *Client) RevokeTask(ctx context.Context, id string) error {
-	_, err := c.do(ctx, http.MethodPost, "/v1/tasks/"+url.PathEscape(id)+"/revoke", nil, nil, http.StatusAccepted)
+	_, err := c.do(ctx, http.MethodPost, "/v1/tasks/"+urlpath.Segment(id)+"/revoke", nil, nil, http.StatusAccepted)
 	return err
 }

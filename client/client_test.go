@@ -137,6 +137,34 @@ func TestWaitTimesOutAndRevoke(t *testing.T) {
 	}
 }
 
+// TestDotIDs: ids "." and ".." reach their workflow and task; sent as
+// path segments unescaped, they were cleaned away and named another path.
+func TestDotIDs(t *testing.T) {
+	t.Parallel()
+	_, _, c := setup(t, api.Config{})
+	for _, id := range []string{".", ".."} {
+		res, err := c.SubmitJSON(ctx(t), []byte(`{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "`+id+`"}}`))
+		if err != nil || res.ID != id {
+			t.Fatalf("submit %q: %v, %v", id, res, err)
+		}
+		if v, err := res.Get(ctx(t), 0); err != nil || v != int64(3) {
+			t.Fatalf("Get %q = %v, %v", id, v, err)
+		}
+		if w, err := c.Workflow(ctx(t), id, 0); err != nil || w.ID != id {
+			t.Errorf("Workflow %q = %+v, %v", id, w, err)
+		}
+		if tk, err := c.Task(ctx(t), id, 0); err != nil || tk.ID != id || tk.State != "SUCCESS" {
+			t.Errorf("Task %q = %+v, %v", id, tk, err)
+		}
+		if err := c.Revoke(ctx(t), id); err != nil {
+			t.Errorf("Revoke %q: %v", id, err)
+		}
+		if err := c.RevokeTask(ctx(t), id); err != nil {
+			t.Errorf("RevokeTask %q: %v", id, err)
+		}
+	}
+}
+
 func TestErrors(t *testing.T) {
 	t.Parallel()
 	_, srv, c := setup(t, api.Config{Token: "tok", Limits: canvas.Limits{MaxBytes: 100}}, client.WithToken("tok"))

@@ -98,6 +98,20 @@ func (e *env) settle() {
 const chainJSON = `{"task": "celery.chain", "subtask_type": "chain", "kwargs": {"tasks": [
 	{"task": "tasks.add", "args": [2, 2]}, {"task": "tasks.mul", "args": [8]}]}}`
 
+// TestLocationOfDotIDs: the Location of workflow "." or ".." names it,
+// not the path a client would clean it to.
+func TestLocationOfDotIDs(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	for id, loc := range map[string]string{".": "/v1/workflows/%2E", "..": "/v1/workflows/%2E%2E"} {
+		r := e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "`+id+`"}}`)
+		e.expect(r, http.StatusCreated, `{"id":"`+id+`"}`)
+		if got := r.header.Get("Location"); got != loc {
+			t.Errorf("task_id %q: Location %q, want %q", id, got, loc)
+		}
+	}
+}
+
 func TestSubmitAndGetWorkflow(t *testing.T) {
 	t.Parallel()
 	e := setup(t, api.Config{})

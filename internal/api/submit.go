@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/urlpath"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/value"
 )
@@ -154,7 +154,7 @@ func (s *server) submitted(rw http.ResponseWriter, r *http.Request, id string, w
 		s.refuse(rw, r, w.Rejected)
 		return
 	}
-	rw.Header().Set("Location", "/v1/workflows/"+url.PathEscape(id))
+	rw.Header().Set("Location", "/v1/workflows/"+urlpath.Segment(id))
 	writeID(rw, http.StatusCreated, id)
 }
 
