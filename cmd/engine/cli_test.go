@@ -126,6 +126,25 @@ func TestSubmitWaitRunsOut(t *testing.T) {
 		"engine submit: workflow wf1: not ready after 50ms")
 }
 
+// --wait=0 does not wait: it prints the workflow as it is and exits 3
+// while it is not ready. It used to wait without a limit.
+func TestSubmitWaitZero(t *testing.T) {
+	t.Parallel()
+	c := setup(t, api.Config{})
+	gate := c.b.Gate("test.gate")
+	defer gate.Release()
+	got := c.run(runSubmit, `{"task": "test.gate", "args": [1]}`, "--wait=0", "-")
+	check(t, got, 3, "*", "engine submit: workflow wf1: not ready after 0s")
+	if !strings.HasPrefix(got.stdout, `{"id":"wf1","state":"PENDING",`) {
+		t.Errorf("stdout %q", got.stdout)
+	}
+	gate.Release()
+	// Ready: exit 0. A known task_id is answered as its first submission.
+	const add = `{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "a"}}`
+	check(t, c.run(runSubmit, add, "--wait", "-"), 0, "*", "")
+	check(t, c.run(runSubmit, add, "--wait=0", "-"), 0, "*", "")
+}
+
 // Without --wait it prints the workflow as it is, even before the engine
 // took it in, and succeeds.
 func TestSubmitNoWait(t *testing.T) {

@@ -31,7 +31,7 @@ or from stdin for -, and prints the workflow as JSON on one line.
 
 With --wait it waits until the workflow is ready (its canvas and every
 callback it fired finished); with --wait=DURATION (30s, 5m, or seconds) at
-most that long.
+most that long (--wait=0 does not wait: exit 3 unless it is ready).
 
 Exit status: 0 when the printed state is SUCCESS (or, without --wait, the
 submission was accepted and the workflow has not failed yet), 1 for FAILURE
@@ -62,10 +62,16 @@ func runSubmit(ctx context.Context, args []string, env func(string) string, stdi
 		return exitRefused
 	}
 	var w *client.Workflow
-	if wait.on {
-		w, err = res.Wait(ctx, wait.max)
-	} else {
+	switch {
+	case !wait.on:
 		w, err = res.Workflow(ctx)
+	case wait.max == 0:
+		// --wait=0: no wait, but the exit status of one that ran out.
+		if w, err = res.Workflow(ctx); err == nil && !w.Ready {
+			err = client.ErrTimeout
+		}
+	default:
+		w, err = res.Wait(ctx, max(wait.max, 0)) // 0: no limit
 	}
 	timedOut := errors.Is(err, client.ErrTimeout)
 	if err != nil && !timedOut {
@@ -194,7 +200,7 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, nargs int, stderr
 // waitFlag is --wait (no limit) or --wait=DURATION.
 type waitFlag struct {
 	on  bool
-	max time.Duration // 0: no limit
+	max time.Duration // negative: no limit; 0: no wait
 }
 
 func (w *waitFlag) IsBoolFlag() bool { return true }
@@ -203,18 +209,18 @@ func (w *waitFlag) String() string {
 	switch {
 	case w == nil || !w.on:
 		return ""
-	case w.max == 0:
+	case w.max < 0:
 		return "true"
 	}
 	return w.max.String()
 }
 
 // Set takes "true" (the bare flag), "false", a duration (30s, 1m30s) or a
-// number of seconds (--wait=1 is one second); 0 means no limit.
+// number of seconds (--wait=1 is one second); 0 means no wait at all.
 func (w *waitFlag) Set(s string) error {
 	switch s {
 	case "true":
-		*w = waitFlag{on: true}
+		*w = waitFlag{on: true, max: -1}
 		return nil
 	case "false":
 		*w = waitFlag{}
