@@ -39,8 +39,8 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 			"names. Prints 'fugue ready http://ADDR' once it serves requests.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	log, err := f.logger(stderr)
 	if err != nil {
@@ -59,7 +59,7 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 		}
 	} else {
 		if *f.kafka != (kafkaopt.Config{}) {
-			return errors.New("engine dev: the --kafka-* flags need --brokers (the development broker speaks plaintext)")
+			return errors.New("the --kafka-* flags need --brokers (the development broker speaks plaintext)")
 		}
 		log.Warn("engine dev: using the in-process development broker (kfake): it is for trying Fugue out, not for production; pass --brokers to use a real Kafka cluster")
 		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.DataDir(filepath.Join(f.data, "kafka")))

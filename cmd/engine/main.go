@@ -5,10 +5,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -43,11 +46,11 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "dev":
-		return exitCode(stderr, runDev(ctx, rest, env, stdout, stderr))
+		return exitCode(stderr, cmd, runDev(ctx, rest, env, stdout, stderr))
 	case "serve":
-		return exitCode(stderr, runServe(ctx, rest, env, stdout, stderr))
+		return exitCode(stderr, cmd, runServe(ctx, rest, env, stdout, stderr))
 	case "replay":
-		return exitCode(stderr, runReplay(ctx, rest, env, stdout, stderr))
+		return exitCode(stderr, cmd, runReplay(ctx, rest, env, stdout, stderr))
 	case "submit":
 		return runSubmit(ctx, rest, env, stdin, stdout, stderr)
 	case "status":
@@ -63,14 +66,36 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 	}
 }
 
-func exitCode(stderr io.Writer, err error) int {
+// exitCode prints err, if any, as the error of "engine cmd" and returns
+// the exit status: 0 after -h, 2 for bad usage, 1 for an error.
+func exitCode(stderr io.Writer, cmd string, err error) int {
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
-	case err == errUsage:
+	case errors.Is(err, errUsage):
 		return 2
 	default:
-		fmt.Fprintf(stderr, "engine: %v\n", err)
+		// The engine's errors say "engine: " themselves, and some of
+		// this command's "engine cmd: ": once is enough.
+		prefix := "engine " + cmd + ": "
+		msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), prefix), "engine: ")
+		fmt.Fprintf(stderr, "%s%s\n", prefix, msg)
 		return 1
 	}
+}
+
+// parseCommandFlags parses the flags of dev, serve and replay: -h is
+// flag.ErrHelp (exit 0); a bad flag or any argument is errUsage (exit 2).
+func parseCommandFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return errUsage
+	}
+	return nil
 }

@@ -170,8 +170,8 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 			"owns the workflow's partition, at the URL that engine advertises.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	brokers := splitList(f.brokers)
 	if len(brokers) == 0 {
@@ -281,8 +281,8 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 		fmt.Fprintln(stderr, "usage: engine replay --brokers HOST:PORT,... --data DIR\n\nRebuilds the state from offset 0 of the events topic into DIR and prints\nthe state hash on stdout; records folded and throughput go to stderr.\nDIR must hold no state: an interrupted replay leaves a partial one, so\nstart again in an empty directory. Unless GOGC is set, it runs with\nGOGC=200.\n\nflags:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := parseCommandFlags(fs, args, stderr); err != nil {
+		return err
 	}
 	if *brokers == "" || *data == "" {
 		fmt.Fprintln(stderr, "engine replay: --brokers and --data are required")
