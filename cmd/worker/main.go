@@ -47,16 +47,23 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills the process
 	}()
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := exitCode(os.Stderr, run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 	stop()
+	os.Exit(code)
+}
+
+// exitCode prints err, if any, and returns the exit status: 0 after -h,
+// 2 for bad usage, 1 for an error.
+func exitCode(stderr io.Writer, err error) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
 	case errors.Is(err, errUsage):
-		os.Exit(2)
-	default:
-		fmt.Fprintf(os.Stderr, "worker: %v\n", err)
-		os.Exit(1)
+		return 2
 	}
+	// The worker package's errors say "worker: " themselves.
+	fmt.Fprintf(stderr, "worker: %s\n", strings.TrimPrefix(err.Error(), "worker: "))
+	return 1
 }
 
 // errUsage is returned for bad flags, after the usage was printed.
@@ -73,7 +80,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	var (
 		brokers     = fs.String("brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, `HOST:PORT,...` (env FUGUE_BROKERS); required")
 		queues      = fs.String("queues", topic.DefaultQueue, "queues to take tasks from, `a,b,...`")
-		concurrency = fs.Int("concurrency", runtime.NumCPU(), "tasks run at once")
+		concurrency = fs.Int("concurrency", runtime.NumCPU(), "tasks run at once (0: the number of CPUs, as Celery's --concurrency 0)")
 		prefix      = fs.String("prefix", topic.DefaultPrefix, "prefix of every topic name")
 		group       = fs.String("group", "", "consumer group of the tasks topics (default PREFIX + \"workers\")")
 		partitions  = fs.Int("partitions", 8, "partitions of the topics the worker creates when missing")
@@ -100,6 +107,9 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	log, err := logger(stderr, *logLevel, *logFormat)
 	if err != nil {
 		return err
+	}
+	if *concurrency < 0 {
+		return fmt.Errorf("--concurrency: %d is negative (0: the number of CPUs)", *concurrency)
 	}
 	seeds := splitList(*brokers)
 	if len(seeds) == 0 {

@@ -64,6 +64,31 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
+// TestExitCode: -h exits 0, bad usage 2, an error 1 with "worker: "
+// once (the worker package's errors say it themselves: they read
+// "worker: worker: ..."). --concurrency 0 is the number of CPUs, as in
+// Celery; a negative one is refused with what and where.
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"-h"}, 0, ""},
+		{[]string{"--help"}, 0, ""},
+		{[]string{"--nope"}, 2, ""},
+		{[]string{"--brokers", "x:1", "--concurrency", "-1"}, 1, "worker: --concurrency: -1 is negative (0: the number of CPUs)\n"},
+		{[]string{"--brokers", "x:1", "--queues", "a,a"}, 1, "worker: queue a named twice\n"},
+	} {
+		var stderr bytes.Buffer
+		code := exitCode(&stderr, run(t.Context(), c.args, noEnv, io.Discard, io.Discard))
+		if code != c.code || stderr.String() != c.stderr {
+			t.Errorf("%q: exit %d, stderr %q; want %d, %q", c.args, code, stderr.String(), c.code, c.stderr)
+		}
+	}
+}
+
 // TestRun runs the command, submits a task message and reads its result
 // back, on kfake and on the real broker.
 func TestRun(t *testing.T) {
