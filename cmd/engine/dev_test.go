@@ -2,10 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -79,4 +83,78 @@ func readyURL(t *testing.T, out io.Reader) string {
 		t.Fatal("the engine never printed 'fugue ready'")
 	}
 	return ""
+}
+
+// TestDevReadsTheEnvironment: engine dev takes FUGUE_TOKEN (it served an
+// open API), and FUGUE_KAFKA_* without --brokers does not keep it from
+// its development broker, whose address it logs for clients of its own
+// (stream producers).
+func TestDevReadsTheEnvironment(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"FUGUE_TOKEN": "s3cret", "FUGUE_KAFKA_USER": "someone", "FUGUE_KAFKA_PASSWORD": "pw"}
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runDev(ctx, []string{"--http", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "info"},
+			func(k string) string { return env[k] }, w, &stderr)
+		w.Close()
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil && ctx.Err() == nil {
+			t.Errorf("engine dev: %v", err)
+		}
+	}()
+	base := readyURL(t, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+
+	for _, c := range []struct {
+		auth string
+		want int
+	}{{"", http.StatusUnauthorized}, {"Bearer s3cret", http.StatusNotFound}} {
+		req, err := http.NewRequestWithContext(ctx, "GET", base+"/v1/workflows/nope", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.auth != "" {
+			req.Header.Set("Authorization", c.auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("GET with Authorization %q: %d, want %d", c.auth, res.StatusCode, c.want)
+		}
+	}
+	m := regexp.MustCompile(`engine dev: development broker listening.* brokers=([0-9.:]+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no address of the development broker in the log:\n%s", stderr.String())
+	}
+	conn, err := net.Dial("tcp", m[1])
+	if err != nil {
+		t.Fatalf("the logged broker address: %v", err)
+	}
+	conn.Close()
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -38,6 +38,9 @@ func TestKafkaFlagsReachTheClient(t *testing.T) {
 		{"serve --kafka-tls without --kafka-ca", runServe, []string{"--brokers", strings.Join(tls.Brokers, ","), "--kafka-tls"}, nil,
 			"certificate signed by unknown authority"},
 		{"dev --brokers", runDev, saslArgs, map[string]string{kafkaopt.EnvPassword: "wrong"}, "SASL_AUTHENTICATION_FAILED"},
+		{"dev FUGUE_BROKERS FUGUE_KAFKA_USER", runDev, []string{"--kafka-sasl", "PLAIN"}, map[string]string{
+			"FUGUE_BROKERS": strings.Join(sasl.Brokers, ","), kafkaopt.EnvUser: sasl.Config.SASLUser, kafkaopt.EnvPassword: "wrong",
+		}, "SASL_AUTHENTICATION_FAILED"},
 		{"replay", runReplay, saslArgs, map[string]string{kafkaopt.EnvPassword: "wrong"}, "SASL_AUTHENTICATION_FAILED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

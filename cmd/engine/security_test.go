@@ -40,7 +40,7 @@ func TestBadKafkaFlags(t *testing.T) {
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "-1s"}, "--commit-interval: -1s is not between 0 and 10s"},
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "1m"}, "--commit-interval: 1m0s is not between 0 and 10s"},
 		{"replay", runReplay, []string{"--brokers", "127.0.0.1:1", "--data", t.TempDir(), "--kafka-sasl", "PLAIN"}, "needs a user"},
-		{"dev", runDev, []string{"--data", t.TempDir(), "--kafka-tls"}, "need --brokers"},
+		{"dev", runDev, []string{"--data", t.TempDir(), "--kafka-tls"}, "--kafka-tls needs --brokers"},
 		{"dev", runDev, []string{"--data", t.TempDir(), "--brokers", "127.0.0.1:1", "--kafka-user", "u"}, "without a mechanism"},
 	} {
 		err := tc.f(t.Context(), tc.args, env, io.Discard, io.Discard)

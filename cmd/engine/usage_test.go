@@ -41,7 +41,7 @@ func TestErrorsNameTheCommandOnce(t *testing.T) {
 		want string
 	}{
 		{[]string{"serve", "--brokers", "127.0.0.1:1", "--http", "127.0.0.1:0", "--data", ""}, "engine serve: no data directory\n"},
-		{[]string{"dev", "--http", "127.0.0.1:0", "--data", t.TempDir(), "--kafka-tls"}, "engine dev: the --kafka-* flags need --brokers (the development broker speaks plaintext)\n"},
+		{[]string{"dev", "--http", "127.0.0.1:0", "--data", t.TempDir(), "--kafka-tls"}, "engine dev: --kafka-tls needs --brokers (the development broker speaks plaintext)\n"},
 	} {
 		got := runMain(t, c.args...)
 		if got.code != 1 || got.stderr != c.want {
