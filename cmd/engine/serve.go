@@ -51,7 +51,8 @@ func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDe
 	fs.StringVar(&f.http, "http", "127.0.0.1:8080", "address of the HTTP API")
 	fs.StringVar(&f.data, "data", dataDefault, "directory of the state store")
 	fs.StringVar(&f.prefix, "prefix", topic.DefaultPrefix, "prefix of every topic name")
-	fs.StringVar(&f.token, "token", env("FUGUE_TOKEN"), "require this bearer token on the HTTP API (env FUGUE_TOKEN)")
+	f.token = env("FUGUE_TOKEN")
+	fs.Var(secretFlag{&f.token}, "token", "require this bearer `TOKEN` on the HTTP API (env FUGUE_TOKEN)")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&f.routes, "routes", "", "task routes, NAME=QUEUE,... for tasks whose options name no queue")
 	fs.IntVar(&f.partitions, "partitions", 8, "partitions of the topics Fugue creates")
@@ -60,6 +61,17 @@ func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDe
 	fs.DurationVar(&f.commitInterval, "commit-interval", engine.DefaultCommitInterval,
 		"how long a Kafka transaction stays open for more batches (0: one per batch); the state and the events topic show a batch up to this much later (sooner once idle for 5 ms); task messages go out at once")
 	f.kafka = kafkaopt.Register(fs, env)
+}
+
+// secretFlag is a string flag whose value -h never shows (its default may
+// come from the environment).
+type secretFlag struct{ p *string }
+
+func (s secretFlag) String() string { return "" }
+
+func (s secretFlag) Set(v string) error {
+	*s.p = v
+	return nil
 }
 
 func (f *serverFlags) logger(stderr io.Writer) (*slog.Logger, error) {

@@ -148,7 +148,8 @@ func addClientFlags(fs *flag.FlagSet, env func(string) string) *clientFlags {
 		server = defaultServer
 	}
 	fs.StringVar(&cf.server, "server", server, "the engine's HTTP API, `URL` (env FUGUE_SERVER)")
-	fs.StringVar(&cf.token, "token", env("FUGUE_TOKEN"), "bearer `TOKEN` for the API (env FUGUE_TOKEN)")
+	cf.token = env("FUGUE_TOKEN")
+	fs.Var(secretFlag{&cf.token}, "token", "bearer `TOKEN` for the API (env FUGUE_TOKEN)")
 	return cf
 }
 

@@ -49,3 +49,21 @@ func TestErrorsNameTheCommandOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpHidesTheToken: -h shows no FUGUE_TOKEN, which it printed as the
+// default of --token.
+func TestHelpHidesTheToken(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"dev", "serve", "submit", "status", "revoke"} {
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{cmd, "-h"}, func(k string) string {
+			if k == "FUGUE_TOKEN" {
+				return "s3cret"
+			}
+			return ""
+		}, strings.NewReader(""), &out, &errOut)
+		if code != 0 || !strings.Contains(errOut.String(), "-token") || strings.Contains(out.String()+errOut.String(), "s3cret") {
+			t.Errorf("engine %s -h: exit %d\n%s", cmd, code, errOut.String())
+		}
+	}
+}
