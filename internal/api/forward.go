@@ -90,8 +90,11 @@ func (s *server) routed(w http.ResponseWriter, r *http.Request, name, workflow s
 // sends it to every other engine and copies the first success (2xx). Without
 // one, the answer is another engine's error if one gave one, else 404 when
 // every partition could be asked, else 503 naming what could not. A
-// request forwarded here is answered from this engine alone.
-func (s *server) askPeers(w http.ResponseWriter, r *http.Request, name, notFound string) {
+// request forwarded here is answered from this engine alone. Once the
+// Router's Peers returns (it waits while this engine catches up with its
+// own partitions), here is called first: it reports whether it answered,
+// from what this engine knows now.
+func (s *server) askPeers(w http.ResponseWriter, r *http.Request, name, notFound string, here func() bool) {
 	if s.cfg.Router == nil {
 		writeError(w, http.StatusNotFound, notFound)
 		return
@@ -100,7 +103,7 @@ func (s *server) askPeers(w http.ResponseWriter, r *http.Request, name, notFound
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RouteWait)
 	defer cancel()
 	peers, err := s.cfg.Router.Peers(ctx)
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil || here() {
 		return
 	}
 	var missing []string

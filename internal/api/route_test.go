@@ -462,3 +462,50 @@ func (o ownerRouter) Route(context.Context, api.RouteQuery) (api.Route, error) {
 }
 
 func (o ownerRouter) Peers(context.Context) ([]string, error) { return []string{string(o)}, nil }
+
+// catchingUp is the Router of an engine alone in its group that is
+// catching up with its partition: Peers names no other engine and
+// returns once caughtUp is closed; peersAsked is closed when it is first
+// asked.
+type catchingUp struct {
+	peersAsked, caughtUp chan struct{}
+	once                 sync.Once
+}
+
+func (c *catchingUp) Route(context.Context, api.RouteQuery) (api.Route, error) {
+	return api.Route{Local: true}, nil
+}
+
+func (c *catchingUp) Peers(ctx context.Context) ([]string, error) {
+	c.once.Do(func() { close(c.peersAsked) })
+	select {
+	case <-c.caughtUp:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, errors.New("partition 0: this engine is catching up with it")
+	}
+}
+
+// TestTaskKnownOnceCaughtUp: a task id this engine did not know while it
+// caught up, and no other engine knows, is looked up here again once
+// Peers returns: it was answered 404 (and its revoke lost) although the
+// catch-up brought it in.
+func TestTaskKnownOnceCaughtUp(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		method, path string
+		code         int
+	}{{"GET", "/v1/tasks/t1", http.StatusOK}, {"POST", "/v1/tasks/t1/revoke", http.StatusAccepted}} {
+		router := &catchingUp{peersAsked: make(chan struct{}), caughtUp: make(chan struct{})}
+		e := setup(t, api.Config{Router: router})
+		got := make(chan response, 1)
+		go func() { got <- e.do(c.method, c.path, "") }()
+		<-router.peersAsked
+		// The catch-up brings the task in.
+		e.expect(e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "t1"}}`), http.StatusCreated, `{"id":"t1"}`)
+		close(router.caughtUp)
+		if r := <-got; r.code != c.code {
+			t.Errorf("%s %s: %d %s, want %d", c.method, c.path, r.code, r.body, c.code)
+		}
+	}
+}
