@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -54,6 +56,80 @@ func TestDevRestartRunsAtOnce(t *testing.T) {
 		if took > 2500*time.Millisecond {
 			t.Errorf("start %d: the task ran %v after its submission", i, took)
 		}
+	}
+}
+
+// startDev runs engine dev on data until the test ends or stop is called,
+// and returns its URL once it is ready.
+func startDev(t *testing.T, data string) (base string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- runDev(ctx, []string{"--http", "127.0.0.1:0", "--data", data, "--log-level", "warn"},
+			func(string) string { return "" }, w, io.Discard)
+		w.Close()
+	}()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil && ctx.Err() == nil {
+			t.Errorf("engine dev: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	base = readyURL(t, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	return base, stop
+}
+
+// TestDevRestartAnswersKnownWorkflows restarts engine dev on a log whose
+// state it must rebuild (its state directory is gone) and asks about what
+// it knew at once: the API answered from the state being rebuilt, 404 for
+// known workflows and tasks, and a revoke sent then was lost. It now
+// waits until the engine has caught up with the workflow's partition.
+func TestDevRestartAnswersKnownWorkflows(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	base, stop := startDev(t, data)
+	e := &e2e{base: base}
+	const chain = `{"task": "celery.chain", "kwargs": {"tasks": [
+		{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "t1"}},
+		{"task": "tasks.add", "args": [3], "options": {"task_id": "t2"}}]}, "options": {"task_id": "w1"}}`
+	if code, got := e.do(t, "POST", "/v1/workflows", []byte(chain)); code != http.StatusCreated {
+		t.Fatalf("POST /v1/workflows: %d %v", code, got)
+	}
+	if code, got := e.do(t, "GET", "/v1/workflows/w1?wait=30s", nil); code != http.StatusOK || got.(map[string]any)["state"] != "SUCCESS" {
+		t.Fatalf("GET w1: %d %v", code, got)
+	}
+	stop()
+	if err := os.RemoveAll(filepath.Join(data, "state")); err != nil {
+		t.Fatal(err)
+	}
+
+	base, _ = startDev(t, data)
+	e = &e2e{base: base}
+	for _, c := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/v1/workflows/w1", http.StatusOK},
+		{"GET", "/v1/tasks/t2", http.StatusOK},
+		{"POST", "/v1/tasks/t1/revoke", http.StatusAccepted},
+		{"POST", "/v1/workflows/w1/revoke", http.StatusAccepted},
+		{"GET", "/v1/workflows/nope", http.StatusNotFound},
+	} {
+		if code, got := e.do(t, c.method, c.path, nil); code != c.code {
+			t.Errorf("%s %s after the restart: %d %v, want %d", c.method, c.path, code, got, c.code)
+		}
+	}
+	if _, got := e.do(t, "GET", "/v1/workflows/w1", nil); got.(map[string]any)["result"] != int64(6) {
+		t.Errorf("w1 after the restart: %v, want result 6", got)
 	}
 }
 

@@ -218,7 +218,9 @@ type stack struct {
 	// extra runs beside the engine (the dev worker); nil for none.
 	extra func(ctx context.Context) error
 	// route: the engine may share its group with others, and its API
-	// routes requests between them (serve; dev is one engine).
+	// routes requests between them (serve). Else (dev, one engine) the
+	// API answers here, once the engine has caught up with the partition
+	// (Engine.LocalRouter).
 	route bool
 }
 
@@ -258,6 +260,8 @@ func runStack(ctx context.Context, s stack) error {
 	}
 	if s.route {
 		acfg.Router = eng
+	} else {
+		acfg.Router = eng.LocalRouter()
 	}
 	h := api.NewHandler(eng, acfg)
 	go func() {

@@ -27,7 +27,10 @@
 // it answers for a workflow whose partition it holds and has caught up
 // with, and names the owner of any other from the group's own assignment
 // (a DescribeGroups, cached for a second), reached at the URL the owner's
-// group member carries in its client id (Config.Advertise).
+// group member carries in its client id (Config.Advertise). An engine
+// alone in its group (engine dev) gives the API its LocalRouter instead,
+// which waits for the partition to be caught up here and never describes
+// the group.
 package engine
 
 import (

@@ -108,6 +108,10 @@ func (e *Engine) runSession(ctx context.Context) error {
 	var (
 		mu       sync.Mutex
 		assigned []int32
+		// endPoll ends the poll under way, so that partitions just
+		// assigned are caught up (and answered for) at once rather
+		// than when the poll times out.
+		endPoll context.CancelFunc
 		// revoked says the session reported a revocation since the last
 		// End: it reports no other until its next End, so the loop ends
 		// one soon after, even when it has nothing to send (idleEnd).
@@ -136,6 +140,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 			e.held.assign(member, m[evTopic])
 			mu.Lock()
 			assigned = append(assigned, m[evTopic]...)
+			if endPoll != nil {
+				endPoll()
+			}
 			mu.Unlock()
 		}),
 		kgo.OnPartitionsRevoked(lose),
@@ -187,7 +194,15 @@ func (e *Engine) runSession(ctx context.Context) error {
 			wait = min(wait, commitIdle)
 		}
 		pctx, cancel := context.WithTimeout(ctx, wait)
+		mu.Lock()
+		if endPoll = cancel; len(assigned) > 0 {
+			cancel()
+		}
+		mu.Unlock()
 		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
+		mu.Lock()
+		endPoll = nil
+		mu.Unlock()
 		cancel()
 		if ctx.Err() != nil || fetches.IsClientClosed() {
 			return ctx.Err()
