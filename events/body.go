@@ -5,7 +5,7 @@ import (
 	"reflect"
 )
 
-// Branches of the Event.body union, in the order of schemas/v1/event.avsc.
+// Branches of the Event.body union, in the order of schemas/v2/event.avsc.
 // The numbers are on the wire: never reorder them; new bodies go last.
 const (
 	bodyWorkflowSubmitted = iota
@@ -118,6 +118,7 @@ func (e *encoder) body(body Body) {
 		e.int(x.Attempt)
 		e.double(x.Countdown)
 		e.failure(".error", &x.Error)
+		e.boolean(x.Explicit)
 	case *TaskProgress:
 		e.long(bodyTaskProgress)
 		e.int(x.Attempt)
@@ -192,7 +193,7 @@ func (r *reader) body() Body {
 	case bodyTaskFailed:
 		return &TaskFailed{Attempt: r.int32(), Error: r.failure()}
 	case bodyTaskRetrying:
-		return &TaskRetrying{Attempt: r.int32(), Countdown: r.double(), Error: r.failure()}
+		return &TaskRetrying{Attempt: r.int32(), Countdown: r.double(), Error: r.failure(), Explicit: r.boolean()}
 	case bodyTaskProgress:
 		return &TaskProgress{Attempt: r.int32(), Seq: r.int32(), State: r.str(), Meta: r.value()}
 	case bodyTaskRevoked:

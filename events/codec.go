@@ -10,10 +10,10 @@ import (
 )
 
 // The fingerprints of the schemas this file's hand-written encoder and
-// decoder implement: schemas/v1. NewCodec refuses to run on another, so a
+// decoder implement: schemas/v2. NewCodec refuses to run on another, so a
 // new schema version cannot be released without updating the code.
 const (
-	implementedEvent     uint64 = 0x95322cc6e410721e
+	implementedEvent     uint64 = 0x375d72d56a33cac2
 	implementedSignature uint64 = 0x041eae7f8ff66b37
 )
 

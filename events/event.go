@@ -101,6 +101,12 @@ type TaskRetrying struct {
 	Attempt   int32
 	Countdown float64
 	Error     Failure
+	// Explicit is true when the task asked for the retry itself (Celery's
+	// self.retry, worker.Retry): its Countdown stands. False is an
+	// autoretry (Celery's autoretry_for, worker.AutoretryFor), whose
+	// Countdown the canvas's retry_backoff replaces. Schema v1 has no such
+	// field: its records read false, as every retry was then.
+	Explicit bool
 }
 
 // TaskProgress is a custom state (PROGRESS, ...) with its metadata.

@@ -89,32 +89,34 @@ func mustParse(t testing.TB, text []byte) avro.Schema {
 	return s
 }
 
-func v1Text(t testing.TB) []byte {
+// todayText is the text of today's Event schema (schemas.Latest).
+func todayText(t testing.TB) []byte {
 	t.Helper()
-	text, err := schemas.Event(1)
+	text, err := schemas.Event(schemas.Latest)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return text
 }
 
-// A v2 that adds a field with a default at the front of TaskSucceeded.
-func v2AddsRuntime(t testing.TB) []byte {
-	return editSchema(t, v1Text(t), func(record func(string) map[string]any) {
+// A next version that adds a field with a default at the front of TaskSucceeded.
+func nextAddsRuntime(t testing.TB) []byte {
+	return editSchema(t, todayText(t), func(record func(string) map[string]any) {
 		insertField(record("TaskSucceeded"), 0, map[string]any{"name": "runtime_ms", "type": "int", "default": 0})
 	})
 }
 
-// The trap: bytes written with v1, read with a v2 that added a field but
-// without resolving v2 against v1, decode with no error into nonsense.
+// The trap: bytes written with today's schema, read with a next version
+// that added a field but without resolving it against today's, decode with
+// no error into nonsense.
 func TestTrapReadingWithoutResolution(t *testing.T) {
 	t.Parallel()
 	c := newTestCodec(t)
-	v2 := mustParse(t, v2AddsRuntime(t))
+	next := mustParse(t, nextAddsRuntime(t))
 	rec := encode(t, c, samples()[bodyTaskSucceeded])
 
 	var blind any
-	err := avro.Config{}.Freeze().Unmarshal(v2, rec[headerLen:], &blind)
+	err := avro.Config{}.Freeze().Unmarshal(next, rec[headerLen:], &blind)
 	if err != nil {
 		t.Logf("blind decoding failed: %v", err)
 		return // wrong too, if less quietly than hamba/avro v2.31.0 is
@@ -126,21 +128,21 @@ func TestTrapReadingWithoutResolution(t *testing.T) {
 	t.Logf("blind decoding, no error: attempt %v (want 1), runtime_ms %v (want 0), result %v", got["attempt"], got["runtime_ms"], got["result"])
 }
 
-// A v2 reader resolves v1 records: the added fields take their defaults and
-// the rest is intact.
-func TestV2ReaderResolvesV1Records(t *testing.T) {
+// A next version's reader resolves today's records: the added fields take
+// their defaults and the rest is intact.
+func TestNextReaderResolvesOlderRecords(t *testing.T) {
 	t.Parallel()
 	c := newTestCodec(t)
-	v1 := todaysSchema(t)
-	v2 := mustParse(t, editSchema(t, v2AddsRuntime(t), func(record func(string) map[string]any) {
+	today := todaysSchema(t)
+	next := mustParse(t, editSchema(t, nextAddsRuntime(t), func(record func(string) map[string]any) {
 		ev := record("Event")
 		insertField(ev, fieldIndex(t, ev, "body"), map[string]any{"name": "trace_id", "type": []any{"null", "string"}, "default": nil})
 		insertField(record("Failure"), 1, map[string]any{"name": "code", "type": "int", "default": -1})
 	}))
-	if err := avro.NewSchemaCompatibility().Compatible(v2, v1); err != nil {
-		t.Fatalf("v2 must be able to read v1: %v", err)
+	if err := avro.NewSchemaCompatibility().Compatible(next, today); err != nil {
+		t.Fatalf("next must be able to read today: %v", err)
 	}
-	plan, err := compilePlan(v2, v1)
+	plan, err := compilePlan(next, today)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +155,13 @@ func TestV2ReaderResolvesV1Records(t *testing.T) {
 			t.Fatalf("%s: %v", bodyName(e.Body), err)
 		}
 		var got, want any
-		if err := api.Unmarshal(v2, resolved, &got); err != nil {
-			t.Fatalf("%s: v2 cannot read the resolved record: %v", bodyName(e.Body), err)
+		if err := api.Unmarshal(next, resolved, &got); err != nil {
+			t.Fatalf("%s: next cannot read the resolved record: %v", bodyName(e.Body), err)
 		}
-		if err := api.Unmarshal(v1, rec[headerLen:], &want); err != nil {
+		if err := api.Unmarshal(today, rec[headerLen:], &want); err != nil {
 			t.Fatal(err)
 		}
-		// What v1 wrote, plus the new fields at their defaults.
+		// What today wrote, plus the new fields at their defaults.
 		w := want.(map[string]any)
 		w["trace_id"] = nil
 		for name, b := range w["body"].(map[string]any) {
@@ -179,7 +181,7 @@ func TestV2ReaderResolvesV1Records(t *testing.T) {
 			}
 		}
 		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: v2 reads\n%v\nwant\n%v", bodyName(e.Body), got, want)
+			t.Errorf("%s: next reads\n%v\nwant\n%v", bodyName(e.Body), got, want)
 		}
 	}
 }
@@ -188,7 +190,7 @@ func TestV2ReaderResolvesV1Records(t *testing.T) {
 // producer, fields only it has, reordered fields and union branches, a
 // float where today has a double, no TimerFired.
 func v0Schema(t testing.TB) []byte {
-	return editSchema(t, v1Text(t), func(record func(string) map[string]any) {
+	return editSchema(t, todayText(t), func(record func(string) map[string]any) {
 		ev := record("Event")
 		removeField(t, ev, "producer")
 		body := field(t, ev, "body")
@@ -212,11 +214,11 @@ func v0Schema(t testing.TB) []byte {
 // v0Codec is a Codec that knows v0 as an older writer.
 func v0Codec(t testing.TB) *Codec {
 	t.Helper()
-	sig, err := schemas.Signature(1)
+	sig, err := schemas.Signature(schemas.Latest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newCodec([]versionText{{0, v0Schema(t)}, {1, v1Text(t)}}, []versionText{{1, sig}})
+	c, err := newCodec([]versionText{{0, v0Schema(t)}, {schemas.Latest, todayText(t)}}, []versionText{{schemas.Latest, sig}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,12 +257,12 @@ func TestCodecReadsOlderWriters(t *testing.T) {
 		}
 	}
 
-	// v0 cannot be today's: the code implements v1.
-	sig, err := schemas.Signature(1)
+	// v0 cannot be today's: the code implements schemas.Latest.
+	sig, err := schemas.Signature(schemas.Latest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newCodec([]versionText{{0, v0Text}}, []versionText{{1, sig}}); err == nil {
+	if _, err := newCodec([]versionText{{0, v0Text}}, []versionText{{schemas.Latest, sig}}); err == nil {
 		t.Error("newCodec accepted a newest schema the code does not implement")
 	}
 }
@@ -269,14 +271,14 @@ func TestCodecReadsOlderWriters(t *testing.T) {
 // default) makes NewCodec fail, rather than Decode later.
 func TestIncompatibleWriterIsRefused(t *testing.T) {
 	t.Parallel()
-	bad := editSchema(t, v1Text(t), func(record func(string) map[string]any) {
+	bad := editSchema(t, todayText(t), func(record func(string) map[string]any) {
 		removeField(t, record("Event"), "id") // id has no default
 	})
-	sig, err := schemas.Signature(1)
+	sig, err := schemas.Signature(schemas.Latest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newCodec([]versionText{{0, bad}, {1, v1Text(t)}}, []versionText{{1, sig}}); err == nil {
+	if _, err := newCodec([]versionText{{0, bad}, {schemas.Latest, todayText(t)}}, []versionText{{schemas.Latest, sig}}); err == nil {
 		t.Error("newCodec accepted a writer schema without Event.id")
 	}
 }
@@ -285,11 +287,11 @@ func TestIncompatibleWriterIsRefused(t *testing.T) {
 // the header: today's record read generically and reshaped for v0.
 func v0Record(t testing.TB, today *Codec, e *Event) []byte {
 	t.Helper()
-	v1 := todaysSchema(t)
+	schema := todaysSchema(t)
 	v0 := mustParse(t, v0Schema(t))
 	api := avro.Config{}.Freeze()
 	var g any
-	if err := api.Unmarshal(v1, encode(t, today, e)[headerLen:], &g); err != nil {
+	if err := api.Unmarshal(schema, encode(t, today, e)[headerLen:], &g); err != nil {
 		t.Fatal(err)
 	}
 	m := g.(map[string]any)

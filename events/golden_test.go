@@ -47,6 +47,7 @@ func TestGoldenRecords(t *testing.T) {
 				t.Errorf("v%d %s: %v", v, name, err)
 				continue
 			}
+			e = asVersion(v, e)
 			if !reflect.DeepEqual(got, e) {
 				t.Errorf("v%d %s decodes as\n%#v\nwant\n%#v", v, name, got.Body, e.Body)
 			}
@@ -64,6 +65,21 @@ func TestGoldenRecords(t *testing.T) {
 			t.Errorf("v%d Signature decodes as %#v, %v", v, canvas, err)
 		}
 	}
+}
+
+// asVersion is what sample e decodes to from a record of schema version v,
+// which may lack fields that e sets.
+func asVersion(v int, e *Event) *Event {
+	if r, ok := e.Body.(*TaskRetrying); ok && v < 2 {
+		// v1 has no explicit: its retries read as autoretries, which
+		// retry_backoff applies to, as it did to every retry before v2.
+		r2 := *r
+		r2.Explicit = false
+		e2 := *e
+		e2.Body = &r2
+		return &e2
+	}
+	return e
 }
 
 func writeGolden(t *testing.T, c *Codec) {

@@ -3,11 +3,14 @@ package events
 import (
 	"bytes"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fugue-run/fugue/schemas"
 )
 
 // Another Avro implementation reads our records and we read its:
@@ -29,7 +32,7 @@ func TestFastavroInterop(t *testing.T) {
 	for _, e := range samples() {
 		in.WriteString(hex.EncodeToString(encode(t, c, e)) + "\n")
 	}
-	cmd := exec.Command(python, "testdata/interop.py", "../schemas/v1/event.avsc")
+	cmd := exec.Command(python, "testdata/interop.py", fmt.Sprintf("../schemas/v%d/event.avsc", schemas.Latest))
 	cmd.Stdin = &in
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -80,7 +80,7 @@ func samples() []*Event {
 		env("wf-1.t1", &TaskStarted{Attempt: 1, Worker: "worker/host-1"}),
 		env("wf-1.t1", &TaskSucceeded{Attempt: 1, Result: []any{nested(), int64(4), 4.0}}),
 		env("wf-1.t1", &TaskFailed{Attempt: 3, Error: failure}),
-		env("wf-1.t1", &TaskRetrying{Attempt: 1, Countdown: 2.5, Error: failure}),
+		env("wf-1.t1", &TaskRetrying{Attempt: 1, Countdown: 2.5, Error: failure, Explicit: true}),
 		env("wf-1.t1", &TaskProgress{Attempt: 0, Seq: 17, State: "PROGRESS", Meta: map[string]any{"done": int64(3), "total": int64(10)}}),
 		env("wf-1.t1", &TaskRevoked{Reason: "expired"}),
 		env("", &RevokeRequested{Terminate: true}),

@@ -32,6 +32,9 @@ type release struct {
 var released = []release{
 	{"v1/event.avsc", 0x95322cc6e410721e, "c8c30e824e8f9ee17f69edc7f734e4cfd88b3af16c2a4aee2555cc7e60f68107"},
 	{"v1/signature.avsc", 0x041eae7f8ff66b37, "67de42497f3f065c2590ac147b18c921947c5fff1d7d2bb731e7f16e057fd025"},
+	// v2: TaskRetrying.explicit (an explicit retry or an autoretry).
+	{"v2/event.avsc", 0x375d72d56a33cac2, "a11640f8c5a5070b8186d9890f2d5e6436fcdb98667b47f2bb1654f305e90aba"},
+	{"v2/signature.avsc", 0x041eae7f8ff66b37, "67de42497f3f065c2590ac147b18c921947c5fff1d7d2bb731e7f16e057fd025"},
 }
 
 func TestReleasedSchemasAreFrozen(t *testing.T) {
@@ -159,5 +162,5 @@ func ExampleEvent() {
 		panic(err)
 	}
 	fmt.Printf("Event v%d: fingerprint %016x\n", schemas.Latest, fp)
-	// Output: Event v1: fingerprint 95322cc6e410721e
+	// Output: Event v2: fingerprint 375d72d56a33cac2
 }
