@@ -3,6 +3,7 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -59,6 +60,9 @@ func TestReport(t *testing.T) {
 	forEachBroker(t, 1, func(t *testing.T, e *env) {
 		prom := prometheus.NewRegistry()
 		reg := demoRegistry()
+		busy := errors.New("busy")
+		reg.Register("test.autoretry", func(context.Context, *worker.Request) (any, error) { return nil, busy },
+			worker.AutoretryForErrors(busy), worker.RetryBackoff(2*time.Second, 0), worker.RetryJitter(false))
 		reg.Register("test.big", func(context.Context, *worker.Request) (any, error) {
 			return strings.Repeat("x", topic.MaxMessageBytes+1), nil // beyond the topics' limit
 		})
@@ -83,7 +87,9 @@ func TestReport(t *testing.T) {
 			{"fail", call("tasks.fail"), []string{"fail:started:0", "fail:failed:0"},
 				&events.TaskFailed{Error: events.Failure{Type: "ExpectedException", Message: "Task expected to fail"}}},
 			{"retry", call("tasks.retry_once"), []string{"retry:started:0", "retry:retrying:0"},
-				&events.TaskRetrying{Countdown: 0.1, Error: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}}},
+				&events.TaskRetrying{Countdown: 0.1, Error: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}, Explicit: true}},
+			{"autoretry", call("test.autoretry"), []string{"autoretry:started:0", "autoretry:retrying:0"},
+				&events.TaskRetrying{Countdown: 2, Error: events.Failure{Type: "Error", Message: "busy"}}},
 			{"retried", retried, []string{"retried:started:1", "retried:succeeded:1"},
 				&events.TaskSucceeded{Attempt: 1, Result: int64(1)}},
 			{"progress", call("tasks.progress", int64(2)),
@@ -130,7 +136,7 @@ func TestReport(t *testing.T) {
 			t.Errorf("progress: %#v, want %#v", got, want)
 		}
 
-		for state, n := range map[string]float64{"succeeded": 3, "failed": 3, "retrying": 1, "expired": 1} {
+		for state, n := range map[string]float64{"succeeded": 3, "failed": 3, "retrying": 2, "expired": 1} {
 			if got := metric(t, prom, "fugue_worker_tasks_total", "state", state); got != n {
 				t.Errorf("fugue_worker_tasks_total{state=%q} = %v, want %v", state, got, n)
 			}
@@ -141,8 +147,8 @@ func TestReport(t *testing.T) {
 		if got := metric(t, prom, "fugue_worker_task_outcomes_total", "name", "tasks.add", "state", "succeeded"); got != 1 {
 			t.Errorf("tasks.add succeeded = %v, want 1", got)
 		}
-		if got := metric(t, prom, "fugue_worker_task_duration_seconds"); got != 7 {
-			t.Errorf("durations observed = %v, want 7", got)
+		if got := metric(t, prom, "fugue_worker_task_duration_seconds"); got != 8 {
+			t.Errorf("durations observed = %v, want 8", got)
 		}
 		if got := metric(t, prom, "fugue_worker_tasks_in_flight"); got != 0 {
 			t.Errorf("in flight = %v, want 0", got)

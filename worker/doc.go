@@ -24,7 +24,13 @@
 // The error a task returns steers what happens next:
 //
 //   - Retry(countdown, cause): run again after countdown, while retries
-//     remain (Celery's self.retry(exc=cause, countdown=...)).
+//     remain (Celery's self.retry(exc=cause, countdown=...)). The
+//     countdown stands: retry backoff does not apply to it.
+//   - an error that the task's AutoretryFor matches (Celery's
+//     autoretry_for): run again, while retries remain, after the task's
+//     RetryBackoff (Celery's exponential backoff with jitter) or else its
+//     DefaultRetryDelay; the canvas's retry_backoff, when set, replaces
+//     that countdown.
 //   - Fail(typ, message), or any *TaskError in the error chain: fail with
 //     that Python-style exception, ExpectedException('Task expected to
 //     fail').

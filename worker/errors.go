@@ -7,13 +7,15 @@ import (
 	"github.com/fugue-run/fugue/internal/pyrepr"
 )
 
-// DefaultCountdown, passed to Retry, asks for the task's default delay:
-// exponential backoff when the task was registered with RetryBackoff,
-// otherwise its DefaultRetryDelay (3 minutes, as in Celery).
+// DefaultCountdown, passed to Retry, asks for the task's DefaultRetryDelay
+// (3 minutes unless set), as Celery's self.retry() without countdown does.
+// RetryBackoff does not apply: in Celery it is for autoretries only (see
+// AutoretryFor).
 const DefaultCountdown time.Duration = -1
 
 // RetryError is returned by a task that asks to run again later (Celery's
-// self.retry). Build it with Retry.
+// self.retry): an explicit retry, whose countdown the engine keeps even
+// when the canvas sets retry_backoff. Build it with Retry.
 type RetryError struct {
 	// Countdown is how long to wait before the next attempt; negative means
 	// the task's default (see DefaultCountdown).

@@ -38,13 +38,21 @@ import (
 //     SoftTimeLimitExceeded); context.DeadlineExceeded gives
 //     TimeLimitExceeded; any other cause TaskRevokedError, with the
 //     cause's text as message.
-//   - A *RetryError asks for a retry (Retrying) while retries remain:
-//     req.Retries < MaxRetries (Request's, or the Task's for TaskDefault;
-//     Unlimited never runs out). Its failure is the cause, or Retry with
-//     Celery's message ("Retry in 0.1s") when there is none. Past the cap,
-//     the task fails with the cause, or when there is none with
-//     MaxRetriesExceededError "Can't retry <name>[<id>] args:<args>
-//     kwargs:<kwargs>", args and kwargs in Python's repr, as Celery does.
+//   - A *RetryError asks for an explicit retry (Retrying, Explicit; Celery's
+//     self.retry) while retries remain: req.Retries < MaxRetries
+//     (Request's, or the Task's for TaskDefault; Unlimited never runs out).
+//     Its countdown is its own, or DefaultRetryDelay for DefaultCountdown.
+//     Its failure is the cause, or Retry with Celery's message ("Retry in
+//     0.1s") when there is none. Past the cap, the task fails with the
+//     cause, or when there is none with MaxRetriesExceededError "Can't
+//     retry <name>[<id>] args:<args> kwargs:<kwargs>", args and kwargs in
+//     Python's repr, as Celery does.
+//   - Any other error for which the Task's AutoretryFor is true asks for
+//     an autoretry (Retrying, not Explicit; Celery's autoretry_for): as a
+//     *RetryError with the error as cause, but its countdown is the Task's
+//     RetryBackoff (Celery's formula, with jitter drawn at random) or,
+//     without one, DefaultRetryDelay. The engine replaces that countdown
+//     with the canvas's retry_backoff, when the canvas sets one.
 //   - A *TaskError (errors.As) fails with its type, message and traceback.
 //   - Any other error fails with type Error and the error's text.
 func Execute(ctx context.Context, reg *Registry, req *Request, rep Reporter) Outcome {
@@ -97,11 +105,18 @@ func Execute(ctx context.Context, reg *Registry, req *Request, rep Reporter) Out
 	}
 	var re *RetryError
 	if errors.As(r.err, &re) {
-		return retry(&task, req, re)
+		countdown := re.Countdown
+		if countdown < 0 {
+			countdown = task.DefaultRetryDelay
+		}
+		return retry(&task, req, countdown, re.Cause, true)
 	}
 	var te *TaskError
 	if taskCtx.Err() != nil && !errors.As(r.err, &te) {
 		return failed(cancelled(taskCtx))
+	}
+	if task.AutoretryFor != nil && task.AutoretryFor(r.err) {
+		return retry(&task, req, task.autoretryCountdown(req.Retries, randomDraw), r.err, false)
 	}
 	return failed(failureOf(r.err))
 }
@@ -162,14 +177,16 @@ func failureOf(err error) events.Failure {
 	return events.Failure{Type: "Error", Message: err.Error()}
 }
 
-func retry(task *Task, req *Request, re *RetryError) Outcome {
+// retry is the outcome of a retry after countdown because of cause (nil
+// for none), explicit or an autoretry.
+func retry(task *Task, req *Request, countdown time.Duration, cause error, explicit bool) Outcome {
 	max := req.MaxRetries
 	if max == TaskDefault {
 		max = task.MaxRetries
 	}
 	if max >= 0 && req.Retries >= max {
-		if re.Cause != nil {
-			return failed(failureOf(re.Cause))
+		if cause != nil {
+			return failed(failureOf(cause))
 		}
 		return failed(events.Failure{
 			Type: "MaxRetriesExceededError",
@@ -177,15 +194,11 @@ func retry(task *Task, req *Request, re *RetryError) Outcome {
 				req.Name, req.ID, pyrepr.Tuple(req.Args), pyrepr.Value(kwargsOrEmpty(req.Kwargs))),
 		})
 	}
-	countdown := re.Countdown
-	if countdown < 0 {
-		countdown = task.defaultCountdown(req.Retries)
-	}
 	f := events.Failure{Type: "Retry", Message: "Retry in " + secondsRepr(countdown) + "s"}
-	if re.Cause != nil {
-		f = failureOf(re.Cause)
+	if cause != nil {
+		f = failureOf(cause)
 	}
-	return Outcome{Kind: Retrying, Failure: f, Countdown: countdown.Seconds()}
+	return Outcome{Kind: Retrying, Failure: f, Countdown: countdown.Seconds(), Explicit: explicit}
 }
 
 func kwargsOrEmpty(kw map[string]any) map[string]any {

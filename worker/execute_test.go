@@ -13,6 +13,8 @@ import (
 	"github.com/fugue-run/fugue/events"
 )
 
+var errBusy = errors.New("busy")
+
 // setup returns a Registry with small test tasks.
 func setup(t *testing.T) *Registry {
 	t.Helper()
@@ -46,6 +48,20 @@ func setup(t *testing.T) *Registry {
 	reg.Register("t.retry_backoff", func(context.Context, *Request) (any, error) {
 		return nil, Retry(DefaultCountdown, nil)
 	}, MaxRetries(Unlimited), RetryBackoff(time.Second, 10*time.Second))
+	busy := func(_ context.Context, req *Request) (any, error) {
+		if len(req.Args) > 0 {
+			return nil, errors.New(req.Args[0].(string))
+		}
+		return nil, fmt.Errorf("wrapped: %w", errBusy)
+	}
+	reg.Register("t.autoretry", busy, AutoretryForErrors(errBusy), RetryBackoff(time.Second, 10*time.Second), RetryJitter(false))
+	reg.Register("t.autoretry_default", busy, AutoretryForErrors(errBusy))
+	reg.Register("t.autoretry_fraction", func(context.Context, *Request) (any, error) {
+		return nil, Fail("ValueError", "flaky")
+	}, AutoretryFor(func(err error) bool {
+		var te *TaskError
+		return errors.As(err, &te) && te.Type == "ValueError"
+	}), RetryBackoff(1500*time.Millisecond, 0), RetryJitter(false))
 	reg.Register("t.wait", func(ctx context.Context, _ *Request) (any, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
@@ -106,37 +122,65 @@ func TestExecute(t *testing.T) {
 		{
 			name: "retry",
 			req:  Request{Name: "t.retry", MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}},
+			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}, Explicit: true},
 		},
 		{
 			name: "retry with cause",
 			req:  Request{Name: "t.retry_cause", Retries: 2, MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 2, Failure: events.Failure{Type: "IOError", Message: "disk"}},
+			want: Outcome{Kind: Retrying, Countdown: 2, Failure: events.Failure{Type: "IOError", Message: "disk"}, Explicit: true},
 		},
 		{
 			name: "retry default countdown",
 			req:  Request{Name: "t.retry_default", Retries: 100, MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 180, Failure: events.Failure{Type: "Retry", Message: "Retry in 180s"}},
+			want: Outcome{Kind: Retrying, Countdown: 180, Failure: events.Failure{Type: "Retry", Message: "Retry in 180s"}, Explicit: true},
 		},
 		{
-			name: "retry backoff",
+			// Celery's retry_backoff is for autoretries: self.retry()
+			// waits default_retry_delay.
+			name: "explicit retry ignores backoff",
 			req:  Request{Name: "t.retry_backoff", Retries: 2, MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 4, Failure: events.Failure{Type: "Retry", Message: "Retry in 4s"}},
+			want: Outcome{Kind: Retrying, Countdown: 180, Failure: events.Failure{Type: "Retry", Message: "Retry in 180s"}, Explicit: true},
 		},
 		{
-			name: "retry backoff capped",
-			req:  Request{Name: "t.retry_backoff", Retries: 70, MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 10, Failure: events.Failure{Type: "Retry", Message: "Retry in 10s"}},
+			name: "autoretry with backoff",
+			req:  Request{Name: "t.autoretry", Retries: 2, MaxRetries: TaskDefault},
+			want: Outcome{Kind: Retrying, Countdown: 4, Failure: events.Failure{Type: "Error", Message: "wrapped: busy"}},
+		},
+		{
+			name: "autoretry backoff capped",
+			req:  Request{Name: "t.autoretry", Retries: 70, MaxRetries: Unlimited},
+			want: Outcome{Kind: Retrying, Countdown: 10, Failure: events.Failure{Type: "Error", Message: "wrapped: busy"}},
+		},
+		{
+			// Celery's factor is int(max(1, retry_backoff)): 1.5 s is 1 s.
+			name: "autoretry backoff in whole seconds",
+			req:  Request{Name: "t.autoretry_fraction", Retries: 3, MaxRetries: Unlimited},
+			want: Outcome{Kind: Retrying, Countdown: 8, Failure: events.Failure{Type: "ValueError", Message: "flaky"}},
+		},
+		{
+			name: "autoretry without backoff",
+			req:  Request{Name: "t.autoretry_default", Retries: 1, MaxRetries: TaskDefault},
+			want: Outcome{Kind: Retrying, Countdown: 180, Failure: events.Failure{Type: "Error", Message: "wrapped: busy"}},
+		},
+		{
+			name: "autoretry past max retries raises the error",
+			req:  Request{Name: "t.autoretry", Retries: 3, MaxRetries: TaskDefault},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "Error", Message: "wrapped: busy"}},
+		},
+		{
+			name: "error that autoretry does not match",
+			req:  Request{Name: "t.autoretry_default", Args: []any{"other"}, MaxRetries: TaskDefault},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "Error", Message: "other"}},
 		},
 		{
 			name: "retry unlimited by request",
 			req:  Request{Name: "t.retry", Retries: 1000, MaxRetries: Unlimited},
-			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}},
+			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}, Explicit: true},
 		},
 		{
 			name: "last retry allowed",
 			req:  Request{Name: "t.retry", Retries: 2, MaxRetries: TaskDefault},
-			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}},
+			want: Outcome{Kind: Retrying, Countdown: 0.1, Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}, Explicit: true},
 		},
 		{
 			name: "max retries exceeded",
@@ -339,5 +383,35 @@ func TestNewRequest(t *testing.T) {
 	}
 	if _, err := NewRequest(&events.Event{ID: "e2", Body: &events.TaskStarted{}}); err == nil {
 		t.Fatal("NewRequest of a TaskStarted: no error")
+	}
+}
+
+// An autoretry's backoff has Celery's full jitter by default: a whole
+// number of seconds drawn from 0 to min(max, factor * 2**retries), by the
+// one implementation of the formula (canvas.Options.RetryBackoffSeconds).
+func TestAutoretryJitter(t *testing.T) {
+	t.Parallel()
+	task := newTask("t.jitter", nil, []TaskOption{RetryBackoff(2500*time.Millisecond, 20*time.Second)})
+	var n int64
+	if got := task.autoretryCountdown(3, func(m int64) int64 { n = m; return m - 1 }); n != 17 || got != 16*time.Second {
+		t.Errorf("retries 3: drew from [0, %d) and got %v, want [0, 17) and 16s", n, got)
+	}
+	if got := task.autoretryCountdown(9, func(m int64) int64 { n = m; return 0 }); n != 21 || got != 0 {
+		t.Errorf("retries 9: drew from [0, %d) and got %v, want [0, 21) and 0s", n, got)
+	}
+
+	reg := NewRegistry()
+	reg.Register("t.jitter", func(context.Context, *Request) (any, error) { return nil, errBusy },
+		AutoretryForErrors(errBusy), RetryBackoff(time.Second, 0), MaxRetries(Unlimited))
+	seen := map[float64]bool{}
+	for range 200 {
+		out := Execute(t.Context(), reg, &Request{Name: "t.jitter", Retries: 3, MaxRetries: TaskDefault}, nil)
+		if out.Kind != Retrying || out.Explicit || out.Countdown < 0 || out.Countdown > 8 || out.Countdown != float64(int(out.Countdown)) {
+			t.Fatalf("Execute = %v (explicit %t), want an autoretry in 0..8 whole seconds", out, out.Explicit)
+		}
+		seen[out.Countdown] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("200 autoretries all waited %v: no jitter", seen)
 	}
 }

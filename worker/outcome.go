@@ -48,6 +48,11 @@ type Outcome struct {
 	// Countdown is the delay before the next attempt, in seconds
 	// (Retrying).
 	Countdown float64
+	// Explicit (Retrying) is true when the task returned Retry (Celery's
+	// self.retry): the engine keeps Countdown. False is an autoretry
+	// (Task.AutoretryFor), whose Countdown the canvas's retry_backoff
+	// replaces when it is set. It becomes TaskRetrying.Explicit.
+	Explicit bool
 }
 
 // String describes the outcome for logs and test failures, the result in
@@ -63,7 +68,11 @@ func (o Outcome) String() string {
 	case Failed:
 		return fmt.Sprintf("failed: %s: %s", o.Failure.Type, o.Failure.Message)
 	case Retrying:
-		return fmt.Sprintf("retrying in %gs: %s: %s", o.Countdown, o.Failure.Type, o.Failure.Message)
+		kind := "autoretry"
+		if o.Explicit {
+			kind = "retry"
+		}
+		return fmt.Sprintf("%s in %gs: %s: %s", kind, o.Countdown, o.Failure.Type, o.Failure.Message)
 	}
 	return o.Kind.String()
 }

@@ -13,20 +13,20 @@ func TestRegistry(t *testing.T) {
 	f := func(context.Context, *Request) (any, error) { return nil, nil }
 	reg.Register("tasks.a", f)
 	reg.Register("tasks.b", f, MaxRetries(Unlimited), TimeLimit(time.Second), SoftTimeLimit(time.Millisecond),
-		DefaultRetryDelay(time.Second), RetryBackoff(2*time.Second, 0), RateLimit("10/m"))
+		DefaultRetryDelay(time.Second), RetryBackoff(2*time.Second, 0), RetryJitter(false), RateLimit("10/m"))
 
 	if got, want := reg.Names(), []string{"celery.map", "celery.starmap", "tasks.a", "tasks.b"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Names = %v, want %v", got, want)
 	}
 	a, ok := reg.Lookup("tasks.a")
 	if !ok || a.Name != "tasks.a" || a.MaxRetries != 3 || a.DefaultRetryDelay != 3*time.Minute ||
-		a.RetryBackoff != 0 || a.RetryBackoffMax != 10*time.Minute || a.TimeLimit != 0 {
+		a.RetryBackoff != 0 || a.RetryBackoffMax != 10*time.Minute || !a.RetryJitter || a.AutoretryFor != nil || a.TimeLimit != 0 {
 		t.Errorf("tasks.a defaults = %+v", a)
 	}
 	b, _ := reg.Lookup("tasks.b")
 	if b.MaxRetries != Unlimited || b.TimeLimit != time.Second || b.SoftTimeLimit != time.Millisecond ||
 		b.DefaultRetryDelay != time.Second || b.RetryBackoff != 2*time.Second ||
-		b.RetryBackoffMax != 10*time.Minute || b.RateLimit != "10/m" {
+		b.RetryBackoffMax != 10*time.Minute || b.RetryJitter || b.RateLimit != "10/m" {
 		t.Errorf("tasks.b options = %+v", b)
 	}
 	if _, ok := reg.Lookup("tasks.c"); ok {

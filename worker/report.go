@@ -183,7 +183,7 @@ var errEncode = errors.New("worker: event does not encode")
 func outcomeEvent(task string, attempt int32, out Outcome) (string, events.Body, string) {
 	switch out.Kind {
 	case Retrying:
-		return events.RetryingID(task, attempt), &events.TaskRetrying{Attempt: attempt, Countdown: out.Countdown, Error: out.Failure}, stateRetrying
+		return events.RetryingID(task, attempt), &events.TaskRetrying{Attempt: attempt, Countdown: out.Countdown, Error: out.Failure, Explicit: out.Explicit}, stateRetrying
 	case Failed:
 		return events.FailedID(task, attempt), &events.TaskFailed{Attempt: attempt, Error: out.Failure}, stateFailed
 	}

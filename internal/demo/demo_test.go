@@ -244,7 +244,7 @@ func TestRetryOnce(t *testing.T) {
 	reg := setup(t)
 	req := &worker.Request{Name: "tasks.retry_once", Args: ints(7), MaxRetries: worker.TaskDefault}
 	want := worker.Outcome{Kind: worker.Retrying, Countdown: 0.1,
-		Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}}
+		Failure: events.Failure{Type: "Retry", Message: "Retry in 0.1s"}, Explicit: true}
 	if got := worker.Execute(t.Context(), reg, req, nil); !reflect.DeepEqual(got, want) {
 		t.Fatalf("first attempt = %v, want %v", got, want)
 	}

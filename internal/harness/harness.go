@@ -215,7 +215,7 @@ func (h *Harness) runNext(ctx context.Context) {
 	out := worker.Execute(ctx, h.reg, req, rep)
 	switch out.Kind {
 	case worker.Retrying:
-		report(events.RetryingID(msg.Task, d.Attempt), &events.TaskRetrying{Attempt: d.Attempt, Countdown: out.Countdown, Error: out.Failure})
+		report(events.RetryingID(msg.Task, d.Attempt), &events.TaskRetrying{Attempt: d.Attempt, Countdown: out.Countdown, Error: out.Failure, Explicit: out.Explicit})
 	case worker.Failed:
 		report(events.FailedID(msg.Task, d.Attempt), &events.TaskFailed{Attempt: d.Attempt, Error: out.Failure})
 	default:
