@@ -20,7 +20,7 @@ import (
 //	start task=ID [attempt=N]
 //	succeed task=ID [attempt=N]   input: the result JSON (default null)
 //	fail task=ID [type=T] [attempt=N]
-//	retry task=ID countdown=SECONDS [attempt=N]
+//	retry task=ID countdown=SECONDS [attempt=N] [explicit]   explicit: self.retry, else an autoretry
 //	progress task=ID seq=N [state=S] [attempt=N]   input: meta JSON
 //	expire task=ID [attempt=N]
 //	revoke [task=ID]
@@ -81,7 +81,7 @@ func TestScenarios(t *testing.T) {
 			case "retry":
 				var cd float64
 				d.ScanArgs(t, "countdown", &cd)
-				ev.ID, ev.Body = events.RetryingID(task, attempt), &events.TaskRetrying{Attempt: attempt, Countdown: cd, Error: events.Failure{Type: "Retry", Message: "again"}}
+				ev.ID, ev.Body = events.RetryingID(task, attempt), &events.TaskRetrying{Attempt: attempt, Countdown: cd, Error: events.Failure{Type: "Retry", Message: "again"}, Explicit: d.HasArg("explicit")}
 			case "progress":
 				var seq int
 				d.ScanArgs(t, "seq", &seq)

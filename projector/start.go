@@ -232,7 +232,11 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 	return awaits(n, timer), nil
 }
 
-// retrying applies a worker's request to retry the current attempt.
+// retrying applies a worker's request to retry the current attempt. The
+// canvas's retry_backoff replaces the countdown of an autoretry only: an
+// explicit retry (Celery's self.retry) keeps its own, as in Celery, where
+// retry_backoff lives in the autoretry_for wrapper. TaskRetrying records
+// of schema v1 read as autoretries, as Fold treated every retry then.
 func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 	pn := &x.w.Plan.Nodes[i]
 	o := pn.Options
@@ -247,8 +251,10 @@ func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 		return
 	}
 	countdown := seconds(b.Countdown)
-	if backoff, ok := o.RetryBackoffSeconds(int(b.Attempt), jitter(pn.ID, b.Attempt)); ok {
-		countdown = seconds(float64(backoff))
+	if !b.Explicit {
+		if backoff, ok := o.RetryBackoffSeconds(int(b.Attempt), jitter(pn.ID, b.Attempt)); ok {
+			countdown = seconds(float64(backoff))
+		}
 	}
 	n.Attempt = b.Attempt + 1
 	n.Status = Retry
