@@ -8,7 +8,7 @@ import (
 // complete records that node i finished (ok with result, or failed with
 // err), fires its callbacks or errbacks, and tells its parent. A task's
 // caller has set its status already; a revoked node keeps Revoked. A
-// revocation runs no errback (see revocation).
+// revocation runs no errback (see revocation and errbackError).
 func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	pn := &x.w.Plan.Nodes[i]
 	switch {
@@ -24,9 +24,11 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 		for _, l := range pn.Links {
 			x.fire(l, []any{result}, from, nil)
 		}
-	} else if !revocation(err) {
-		for _, l := range pn.Errbacks {
-			x.fire(l, []any{err.TaskID}, err.TaskID, err)
+	} else if len(pn.Errbacks) > 0 {
+		if eb := x.errbackError(i, err); eb != nil {
+			for _, l := range pn.Errbacks {
+				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb)
+			}
 		}
 	}
 	switch {
@@ -160,6 +162,27 @@ func (x *folding) checkReady() {
 // ChordError (REVOKED is among Celery's PROPAGATE_STATES), and the body's
 // errbacks run for that, as Celery's chord_error_from_stack runs them.
 func revocation(err *Error) bool { return err.Type == "TaskRevokedError" }
+
+// errbackError is the failure that the errbacks of node i, failed with err,
+// handle; nil when they do not run. That is err, unless err is a
+// revocation: then the first failure in member order, within i, that is
+// not one, and nil when there is none. A group runs every member, so one
+// may be revoked and a later one fail: the group's error is the revocation
+// (the first in member order, as Celery's GroupResult.get raises), yet
+// Celery copies a group's errbacks (and a chain's, through it) onto every
+// member, and the failed member's copy runs while the revoked one's does
+// not. So the errback still runs here, once, for the failed member.
+func (x *folding) errbackError(i int32, err *Error) *Error {
+	if err == nil || !revocation(err) {
+		return err
+	}
+	for _, m := range x.w.Plan.Nodes[i].Members {
+		if e := x.errbackError(m, x.node(m).Err); e != nil {
+			return e
+		}
+	}
+	return nil
+}
 
 func revokedError(task string) *Error {
 	return &Error{Type: "TaskRevokedError", Message: ReasonRevoked, TaskID: task}
