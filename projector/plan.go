@@ -72,8 +72,10 @@ func (p *Plan) Lookup(id string) (int32, bool) {
 	return i, ok
 }
 
-// Compile normalises sig and numbers its nodes for workflow wf. It refuses
-// a canvas whose task_id options collide.
+// Compile normalises sig and numbers its nodes for workflow wf. It
+// refuses, with a *canvas.Error at the second task_id in wire order, a
+// canvas that gives one id to two nodes, or gives a task_id that is the id
+// Compile makes up for another node.
 func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	root := normalize(sig)
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
@@ -84,17 +86,52 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
 	}
-	if c.err != nil {
-		return nil, c.err
+	if c.twice != "" {
+		return nil, usedTwice(wf, sig, c.twice)
 	}
 	return c.plan, nil
 }
 
 type compiler struct {
-	wf               string
-	plan             *Plan
-	err              error
+	wf   string
+	plan *Plan
+	// twice is the first id found on two nodes.
+	twice            string
 	pendingCallbacks []func()
+}
+
+// madeUp is the id of node i when it gives none: the workflow id for the
+// root, "<workflow>.<i>" for the others.
+func (c *compiler) madeUp(i int32) string {
+	if i == 0 {
+		return c.wf
+	}
+	return c.wf + "." + strconv.Itoa(int(i))
+}
+
+// name gives node i id.
+func (c *compiler) name(i int32, id string) {
+	if _, taken := c.plan.ids[id]; taken && c.twice == "" {
+		c.twice = id
+	}
+	c.plan.ids[id] = i
+	c.plan.Nodes[i].ID = id
+}
+
+// usedTwice says where canvas sig gives id, which two nodes of its plan
+// for workflow wf would have.
+func usedTwice(wf string, sig *canvas.Signature, id string) error {
+	paths := namedPaths(sig, id)
+	msg := fmt.Sprintf("task_id %q is used twice in the canvas", id)
+	switch {
+	case len(paths) >= 2:
+		return &canvas.Error{Path: paths[1].taskID(), Msg: msg + " (also at " + paths[0].taskID() + ")"}
+	case len(paths) == 1 && id == wf:
+		return &canvas.Error{Path: paths[0].taskID(), Msg: msg + " (also the workflow's own id, which its root takes)"}
+	case len(paths) == 1:
+		return &canvas.Error{Path: paths[0].taskID(), Msg: msg + " (also the id Fugue makes up for a node without a task_id, <workflow>.<n>)"}
+	}
+	return &canvas.Error{Msg: msg}
 }
 
 // add numbers s and its members; in are the options s's parent passes
@@ -114,17 +151,9 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 	})
 	id := s.Options.TaskID
 	if id == "" {
-		if i == 0 {
-			id = c.wf
-		} else {
-			id = c.wf + "." + strconv.Itoa(int(i))
-		}
+		id = c.madeUp(i)
 	}
-	if _, dup := c.plan.ids[id]; dup && c.err == nil {
-		c.err = fmt.Errorf("task_id %q is used twice in the canvas", id)
-	}
-	c.plan.ids[id] = i
-	c.plan.Nodes[i].ID = id
+	c.name(i, id)
 
 	var members []int32
 	kind := TaskNode

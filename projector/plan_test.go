@@ -111,3 +111,33 @@ func TestPlanOptionsKeepsEveryOption(t *testing.T) {
 		t.Errorf("noOptions was modified: %+v", noOptions)
 	}
 }
+
+// TestUsedTwiceSaysWhere: a task_id on two nodes is refused at the second
+// place the wire form gives it, naming the first.
+func TestUsedTwiceSaysWhere(t *testing.T) {
+	t.Parallel()
+	const (
+		a = `{"task": "tasks.a"}`
+		x = `{"task": "tasks.x", "options": {"task_id": "x"}}`
+	)
+	for _, c := range []struct{ canvas, want string }{
+		{`{"task": "celery.chord", "kwargs": {"header": {"task": "celery.group", "kwargs": {"tasks": [` + a + `, ` + x + `]}}, "body": ` + x + `}}`,
+			`kwargs.body.options.task_id: task_id "x" is used twice in the canvas (also at kwargs.header.kwargs.tasks[1].options.task_id)`},
+		// A map's inner task is no node: only the map's own id counts.
+		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "celery.map", "subtask_type": "xmap", "options": {"task_id": "x"}, "kwargs": {"task": ` + x + `, "it": [1]}}, {"task": "celery.chain", "options": {"task_id": "y"}, "kwargs": {"tasks": [` + x + `]}}]}}`,
+			`kwargs.tasks[1].kwargs.tasks[0].options.task_id: task_id "x" is used twice in the canvas (also at kwargs.tasks[0].options.task_id)`},
+	} {
+		v, err := value.DecodeJSON([]byte(c.canvas))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := canvas.FromValue(v, canvas.Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.canvas, err)
+		}
+		_, err = Compile("w", sig)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s:\ngot  %v\nwant %s", c.canvas, err, c.want)
+		}
+	}
+}

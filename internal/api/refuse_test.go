@@ -25,7 +25,9 @@ func TestInvalidCanvasIs400WithPath(t *testing.T) {
 		{`{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}]}}]}}]}}`,
 			`{"error":"kwargs.tasks[0].kwargs.tasks[0].kwargs.tasks[0]: nesting depth 4 exceeds the limit of 3"}`},
 		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a", "options": {"task_id": "x"}}, {"task": "b", "options": {"task_id": "x"}}]}}`,
-			`{"error":"task_id \"x\" is used twice in the canvas"}`},
+			`{"error":"kwargs.tasks[1].options.task_id: task_id \"x\" is used twice in the canvas (also at kwargs.tasks[0].options.task_id)"}`},
+		{`{"task": "celery.chord", "kwargs": {"header": [{"task": "a", "options": {"task_id": "x"}}], "body": {"task": "b", "options": {"link": [{"task": "c"}, {"task": "d", "options": {"task_id": "x"}}]}}}}`,
+			`{"error":"kwargs.body.options.link[1].options.task_id: task_id \"x\" is used twice in the canvas (also at kwargs.header[0].options.task_id)"}`},
 	} {
 		r := e.do("POST", "/v1/workflows", c.body)
 		if r.code != http.StatusBadRequest || c.want != "" && r.body != c.want || !strings.HasPrefix(r.body, `{"error":"`) {
