@@ -19,7 +19,8 @@
 //   - no I/O beyond the State it is given; no logging, no metrics;
 //   - ids are minted from the workflow id and the node's position in the
 //     compiled canvas ("<workflow>.<index>"; the root is the workflow id;
-//     a task_id option wins);
+//     a task_id option wins, and a composite gives way to a node below it
+//     that gives its task_id, as Celery's frozen chains and chords do);
 //   - event ids are derived from what they record (package events, ids.go);
 //   - no map iteration order reaches an output or the state encoding.
 //

@@ -76,6 +76,11 @@ func (p *Plan) Lookup(id string) (int32, bool) {
 // refuses, with a *canvas.Error at the second task_id in wire order, a
 // canvas that gives one id to two nodes, or gives a task_id that is the id
 // Compile makes up for another node.
+//
+// A composite gives way to a node below it that gives the same task_id:
+// the node keeps the id and the composite takes a made-up one. Celery
+// gives a frozen chain its last task's id and a frozen chord its header
+// group's, and apply_async sends canvases frozen.
 func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	root := normalize(sig)
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
@@ -109,13 +114,41 @@ func (c *compiler) madeUp(i int32) string {
 	return c.wf + "." + strconv.Itoa(int(i))
 }
 
-// name gives node i id.
-func (c *compiler) name(i int32, id string) {
-	if _, taken := c.plan.ids[id]; taken && c.twice == "" {
-		c.twice = id
+// name gives node i id; given says that i's signature gives it as its
+// task_id. A composite above i that holds id gives way to i then; any
+// other holder makes id twice.
+func (c *compiler) name(i int32, id string, given bool) {
+	if h, taken := c.plan.ids[id]; taken {
+		if given && c.above(h, i) {
+			c.giveWay(h)
+		} else if c.twice == "" {
+			c.twice = id
+		}
 	}
 	c.plan.ids[id] = i
 	c.plan.Nodes[i].ID = id
+}
+
+// giveWay gives composite h the id "<workflow>.<h>" in place of the one it
+// holds: not madeUp, as the root gives way with the workflow id.
+func (c *compiler) giveWay(h int32) {
+	m := c.wf + "." + strconv.Itoa(int(h))
+	if _, taken := c.plan.ids[m]; taken && c.twice == "" {
+		c.twice = m
+	}
+	c.plan.ids[m] = h
+	c.plan.Nodes[h].ID = m
+}
+
+// above reports whether node h is a composite that node i is part of.
+// Callback roots have no parent: a callback is part of nothing.
+func (c *compiler) above(h, i int32) bool {
+	for j := c.plan.Nodes[i].Parent; j >= 0; j = c.plan.Nodes[j].Parent {
+		if j == h {
+			return true
+		}
+	}
+	return false
 }
 
 // usedTwice says where canvas sig gives id, which two nodes of its plan
@@ -149,11 +182,11 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: opts,
 		Parent: parent, Pos: pos, Callback: callback,
 	})
-	id := s.Options.TaskID
-	if id == "" {
-		id = c.madeUp(i)
+	if id := s.Options.TaskID; id != "" {
+		c.name(i, id, true)
+	} else {
+		c.name(i, c.madeUp(i), false)
 	}
-	c.name(i, id)
 
 	var members []int32
 	kind := TaskNode

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -112,8 +114,81 @@ func TestPlanOptionsKeepsEveryOption(t *testing.T) {
 	}
 }
 
+// TestCompileFrozenCanvases compiles the canvases Celery froze (the
+// harness's "frozen by Celery" cases), with the root's task_id as the
+// workflow id as the API takes it: every task keeps the task_id it gives,
+// and a composite that gives one gives way to the node below it with that
+// id, as Celery's result for a chain is its last task's.
+func TestCompileFrozenCanvases(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("../internal/harness/testdata/fugue.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	frozen := 0
+	for sc.Scan() {
+		v, err := value.DecodeJSON(sc.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.(map[string]any)
+		if name := c["name"].(string); !strings.HasPrefix(name, "frozen by Celery") {
+			continue
+		}
+		frozen++
+		sig, err := canvas.FromValue(c["canvas"], canvas.Limits{})
+		if err != nil {
+			t.Fatalf("%s: %v", c["name"], err)
+		}
+		wf := sig.Options.TaskID
+		p, err := Compile(wf, sig)
+		if err != nil {
+			t.Fatalf("%s: %v", c["name"], err)
+		}
+		gaveWay := 0
+		for i := range p.Nodes {
+			n := &p.Nodes[i]
+			given := n.Options.TaskID
+			switch {
+			case given == "" || n.ID == given:
+			case n.Kind == TaskNode:
+				t.Errorf("%s: task %d gives task_id %s, has id %s", c["name"], i, given, n.ID)
+			default:
+				gaveWay++
+				j, ok := p.Lookup(given)
+				if !ok || !below(p, j, int32(i)) || n.ID != wf+"."+strconv.Itoa(i) {
+					t.Errorf("%s: composite %d gives task_id %s and has id %s; the node with that id is %d", c["name"], i, given, n.ID, j)
+				}
+			}
+		}
+		if gaveWay == 0 && c["name"] != "frozen by Celery: group" {
+			t.Errorf("%s: no composite gave way: the case tests nothing of it", c["name"])
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if frozen < 5 {
+		t.Fatalf("%d frozen cases: regenerate fugue.jsonl with gen_cases.py", frozen)
+	}
+}
+
+// below reports whether node j is part of composite i.
+func below(p *Plan, j, i int32) bool {
+	for k := p.Nodes[j].Parent; k >= 0; k = p.Nodes[k].Parent {
+		if k == i {
+			return true
+		}
+	}
+	return false
+}
+
 // TestUsedTwiceSaysWhere: a task_id on two nodes is refused at the second
-// place the wire form gives it, naming the first.
+// place the wire form gives it, naming the first; a composite that gave
+// way to a node below it is not one of the two.
 func TestUsedTwiceSaysWhere(t *testing.T) {
 	t.Parallel()
 	const (
@@ -123,9 +198,15 @@ func TestUsedTwiceSaysWhere(t *testing.T) {
 	for _, c := range []struct{ canvas, want string }{
 		{`{"task": "celery.chord", "kwargs": {"header": {"task": "celery.group", "kwargs": {"tasks": [` + a + `, ` + x + `]}}, "body": ` + x + `}}`,
 			`kwargs.body.options.task_id: task_id "x" is used twice in the canvas (also at kwargs.header.kwargs.tasks[1].options.task_id)`},
+		// The group gives way to its second member; the link of its first
+		// is no part of it.
+		{`{"task": "celery.group", "options": {"task_id": "x"}, "kwargs": {"tasks": [{"task": "tasks.a", "options": {"link": [` + a + `, ` + x + `]}}, ` + x + `]}}`,
+			`kwargs.tasks[1].options.task_id: task_id "x" is used twice in the canvas (also at kwargs.tasks[0].options.link[1].options.task_id)`},
 		// A map's inner task is no node: only the map's own id counts.
 		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "celery.map", "subtask_type": "xmap", "options": {"task_id": "x"}, "kwargs": {"task": ` + x + `, "it": [1]}}, {"task": "celery.chain", "options": {"task_id": "y"}, "kwargs": {"tasks": [` + x + `]}}]}}`,
 			`kwargs.tasks[1].kwargs.tasks[0].options.task_id: task_id "x" is used twice in the canvas (also at kwargs.tasks[0].options.task_id)`},
+		{`{"task": "celery.chain", "options": {"link_error": ` + x + `}, "kwargs": {"tasks": [` + a + `, {"task": "celery.chain", "options": {"task_id": "x"}, "kwargs": {"tasks": [` + x + `]}}]}}`,
+			`options.link_error.options.task_id: task_id "x" is used twice in the canvas (also at kwargs.tasks[1].kwargs.tasks[0].options.task_id)`},
 	} {
 		v, err := value.DecodeJSON([]byte(c.canvas))
 		if err != nil {

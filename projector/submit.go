@@ -31,11 +31,14 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 		x.reject(err.Error())
 		return
 	}
-	// A task id given with task_id must be the workflow's own.
+	// A task id given with task_id must be the workflow's own. A
+	// composite that gave way to a node below it keeps its task_id option
+	// but not the id.
 	var claims []string
 	for k := range plan.Nodes {
-		id := plan.Nodes[k].ID
-		if plan.Nodes[k].Options.TaskID == "" || id == wf {
+		n := &plan.Nodes[k]
+		id := n.ID
+		if n.Options.TaskID == "" || id != n.Options.TaskID || id == wf {
 			continue
 		}
 		owner, err := x.st.TaskOwner(id)

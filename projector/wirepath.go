@@ -42,6 +42,21 @@ func (p wirePath) taskID() string {
 	return p.String() + ".options.task_id"
 }
 
+// above reports whether the signature at p is a composite that q's
+// signature is part of: q goes down from p through members, a chord's
+// header and body, and no callback. Callbacks are plan roots of their own.
+func (p wirePath) above(q wirePath) bool {
+	if len(q) <= len(p) || !slices.Equal(p, q[:len(p)]) {
+		return false
+	}
+	for _, s := range q[len(p):] {
+		if strings.HasPrefix(s.key, "options.") {
+			return false
+		}
+	}
+	return true
+}
+
 // eachNamed calls fn with every signature of canvas s that gives a
 // task_id and the path the walk is at, in wire order: a signature, then
 // what its kwargs hold (members; a chord's header group, members and
@@ -111,14 +126,17 @@ func (w *namedWalk) list(key string, sigs []*canvas.Signature, single bool) bool
 	return true
 }
 
-// namedPaths returns the paths of the signatures of s that give task_id
-// id, in wire order.
+// namedPaths returns the paths of the signatures of s that give task_id id
+// and keep it in the plan: a composite with a signature below it that
+// gives the same id gives way to it (see Compile) and is left out.
 func namedPaths(s *canvas.Signature, id string) []wirePath {
 	var paths []wirePath
 	eachNamed(s, func(n *canvas.Signature, at wirePath) bool {
-		if n.Options.TaskID == id {
-			paths = append(paths, slices.Clone(at))
+		if n.Options.TaskID != id {
+			return true
 		}
+		paths = slices.DeleteFunc(paths, func(p wirePath) bool { return p.above(at) })
+		paths = append(paths, slices.Clone(at))
 		return true
 	})
 	return paths

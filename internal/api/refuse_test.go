@@ -47,6 +47,25 @@ func TestTaskIDOfAnotherWorkflowIs400(t *testing.T) {
 	e.expect(r, http.StatusBadRequest, `{"error":"task_id mine is already used by workflow wf1"}`)
 }
 
+// TestFrozenCanvasIsAccepted: Celery's frozen chain gives itself its last
+// task's id; that id is the workflow's and its last task's.
+func TestFrozenCanvasIsAccepted(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	id := e.submit(`{"task": "celery.chain", "subtask_type": "chain", "options": {"task_id": "c-2"}, "kwargs": {"tasks": [
+		{"task": "tasks.add", "args": [2, 2], "options": {"task_id": "c-1"}}, {"task": "tasks.mul", "args": [8], "options": {"task_id": "c-2"}}]}}`)
+	e.settle()
+	if id != "c-2" {
+		t.Fatalf("id %q, want c-2", id)
+	}
+	if r := e.do("GET", "/v1/workflows/c-2", ""); r.code != http.StatusOK || !strings.Contains(r.body, `"state":"SUCCESS","result":32`) {
+		t.Errorf("GET /v1/workflows/c-2: %d %s", r.code, r.body)
+	}
+	if r := e.do("GET", "/v1/tasks/c-2", ""); r.code != http.StatusOK || !strings.Contains(r.body, `"id":"c-2","name":"tasks.mul"`) {
+		t.Errorf("GET /v1/tasks/c-2: %d %s", r.code, r.body)
+	}
+}
+
 func TestBodyOverTheLimitIs413(t *testing.T) {
 	t.Parallel()
 	e := setup(t, api.Config{Limits: canvas.Limits{MaxBytes: 64}})

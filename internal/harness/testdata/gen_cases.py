@@ -2,9 +2,13 @@
 """Writes fugue.jsonl: Fugue's own canvas conformance cases, in the form of
 ../shared/conformance/cases.jsonl (run.py reads them too). The canvases are
 Celery's JSON wire form; the expectations follow spec/canvas-json.md.
-Run: python3 gen_cases.py > fugue.jsonl
+The frozen cases are Celery's own output, so Celery 5 must be installed:
+  python3 -m venv /tmp/celery && /tmp/celery/bin/pip install celery
+  /tmp/celery/bin/python gen_cases.py > fugue.jsonl
 """
 import json
+import sys
+import uuid
 
 
 def sig(task, *args, kwargs=None, options=None, immutable=False, subtask_type=None):
@@ -46,6 +50,59 @@ def chunks(task, it, n):
 
 
 cases = []
+
+
+def frozen_cases():
+    """Canvases as Celery 5 serialises them once frozen (what apply_async
+    sends): every signature carries a task_id, a chain the id of its last
+    task, a chord that of its header group, so a composite shares its id
+    with a node below it. They are Celery's own output: the task ids come
+    from a counter instead of uuid4, so that the file is the same at every
+    run and no two cases name one id."""
+    try:
+        import celery
+        import celery.canvas
+    except ImportError:
+        sys.exit("gen_cases.py: the frozen cases are Celery's own output: run it with Celery 5 installed")
+    from celery import Celery, chain as c_chain, chord as c_chord, group as c_group
+
+    # A backend that supports chords: freezing a chord asks for one.
+    app = Celery("tasks", backend="cache+memory://", set_as_current=False)
+    app._local.oid = str(uuid.uuid5(uuid.NAMESPACE_URL, "fugue-conformance/reply-to"))
+    counter = iter(range(1, 1 << 30))
+    celery.canvas.uuid = lambda: str(uuid.uuid5(uuid.NAMESPACE_URL, "fugue-conformance/frozen/%d" % next(counter)))
+
+    def task(name):
+        def run(*args):  # never run: the harness's workers have the tasks
+            raise NotImplementedError
+        return app.task(name="tasks." + name, shared=False)(run)
+
+    add, mul, tsum = task("add"), task("mul"), task("tsum")
+
+    def frozen(name, sig, **expect):
+        sig.freeze()
+        case("frozen by Celery: " + name, json.loads(json.dumps(sig)), **expect)
+
+    frozen("chain, with its last task's id", c_chain(add.s(2, 2), mul.s(8)),
+           state="SUCCESS", result=32)
+    frozen("chord, with its header group's id", c_chord([add.s(1, 1), add.s(2, 2)], tsum.s()),
+           state="SUCCESS", result=6)
+    frozen("group", c_group(add.s(1, 1), add.s(2, 2)),
+           state="SUCCESS", result=[2, 4])
+    frozen("chain ending in a chord, with the chord body's id", c_chain(add.s(1, 1), c_chord([add.s(1), mul.s(2)], tsum.s())),
+           state="SUCCESS", result=7)
+    frozen("chord then task, three signatures with one id", c_chain(c_chord([add.s(1, 1), mul.s(2, 2)], tsum.s()), mul.s(3)),
+           state="SUCCESS", result=18)
+    frozen("group of chains", c_group(c_chain(add.s(1, 1), mul.s(2)), c_chain(add.s(2, 2), mul.s(3))),
+           state="SUCCESS", result=[4, 12])
+    frozen("chord with a chain body", c_chord([add.s(1, 1), add.s(2, 2)], c_chain(tsum.s(), mul.s(2))),
+           state="SUCCESS", result=12)
+    frozen("chord as a chord body", c_chord([add.s(1, 1)], c_chord([tsum.s(), tsum.s()], tsum.s())),
+           state="SUCCESS", result=4)
+    frozen("chain ending in a group, with the group's id", c_chain(add.s(1, 1), c_group(mul.s(2), mul.s(3))),
+           state="SUCCESS", result=[4, 6])
+    frozen("group then task, a chord", c_chain(c_group(add.s(1, 1), add.s(2, 2)), tsum.s()),
+           state="SUCCESS", result=6, task={"name": "tasks.tsum", "args": [[2, 4]], "result": 6})
 
 
 def case(name, canvas, **expect):
@@ -200,6 +257,29 @@ case("refused: missing task", {"args": [1]}, http_status=400)
 case("refused: chunks n below 1", chunks(s("add"), [[1, 1]], 0), http_status=400)
 case("refused: bad member deep inside",
      chain(s("add", 1, 1), group(s("add", 1), {"task": "tasks.add", "kwargs": []})), http_status=400)
+
+# Unrolling counts the members a group was written with.
+case("a group in a chain written with two members, one an empty group, is kept, "
+     "as Celery's maybe_unroll_group counts written members",
+     chain(s("add", 1, 1), group(group(), s("add", 10))),
+     state="SUCCESS", result=[12])
+case("a group in a chain written with one member group of two stays a group of two",
+     chain(s("add", 1, 1), group(group(s("add", 10), s("add", 20)))),
+     state="SUCCESS", result=[12, 22])
+
+# Options on a composite pass down (Celery 5.7's canvas.py), and a negative
+# countdown runs at once.
+case("countdown on a group delays every member",
+     group(s("add", 1, 2), s("add", 3, 4), options={"countdown": 1}),
+     state="SUCCESS", result=[3, 7], min_seconds=1)
+case("max_retries on a chain reaches its first task",
+     chain(s("retry_once"), s("add", 1), options={"max_retries": 0}),
+     state="FAILURE", error_type="MaxRetriesExceededError")
+case("a negative countdown runs the task at once",
+     s("add", 1, 2, options={"countdown": -1}),
+     state="SUCCESS", result=3)
+
+frozen_cases()
 
 for c in cases:
     print(json.dumps(c, sort_keys=True))
