@@ -21,6 +21,8 @@
 //     compiled canvas ("<workflow>.<index>"; the root is the workflow id;
 //     a task_id option wins, and a composite gives way to a node below it
 //     that gives its task_id, as Celery's frozen chains and chords do);
+//     whether a submission's ids are another workflow's is read from the
+//     State (CheckIDs), never from anything else;
 //   - event ids are derived from what they record (package events, ids.go);
 //   - no map iteration order reaches an output or the state encoding.
 //

@@ -1,6 +1,8 @@
 package projector
 
 import (
+	"errors"
+
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
 )
@@ -26,34 +28,30 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	// is not alive beside the plan being compiled. It is put again below
 	// with its plan, or refused.
 	x.fail(x.st.PutWorkflow(x.w))
+	// No id of it may be another workflow's. Checked before the plan is
+	// compiled, which would be alive beside the canvas meanwhile.
+	if err := CheckIDs(x.st, wf, sig); err != nil {
+		var conflict *IDConflictError
+		if errors.As(err, &conflict) {
+			x.reject(err.Error())
+		} else {
+			x.fail(err)
+		}
+		return
+	}
 	plan, err := Compile(wf, sig)
 	if err != nil {
 		x.reject(err.Error())
 		return
 	}
-	// A task id given with task_id must be the workflow's own. A
-	// composite that gave way to a node below it keeps its task_id option
-	// but not the id.
-	var claims []string
+	// FindTask finds the workflow id and the ids made up from it in the
+	// plan; a task_id given below the root is claimed. A composite that
+	// gave way to a node below it keeps its task_id option but not the id.
 	for k := range plan.Nodes {
 		n := &plan.Nodes[k]
-		id := n.ID
-		if n.Options.TaskID == "" || id != n.Options.TaskID || id == wf {
-			continue
+		if n.Options.TaskID != "" && n.ID == n.Options.TaskID && n.ID != wf {
+			x.fail(x.st.ClaimTask(n.ID, wf))
 		}
-		owner, err := x.st.TaskOwner(id)
-		if err != nil {
-			x.fail(err)
-			return
-		}
-		if owner != "" && owner != wf {
-			x.reject("task_id " + id + " is already used by workflow " + owner)
-			return
-		}
-		claims = append(claims, id)
-	}
-	for _, id := range claims {
-		x.fail(x.st.ClaimTask(id, wf))
 	}
 	x.w.Plan = plan
 	x.fail(x.st.PutWorkflow(x.w))

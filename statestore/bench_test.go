@@ -143,3 +143,38 @@ func BenchmarkDescribeTask(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSubmitFrozenChord folds the submission of a chord of 100,000
+// header tasks into a store and commits it, with every task given a
+// task_id as Celery's freeze gives them ("named") and without ("plain"):
+// each given id is checked against the other workflows
+// (projector.CheckIDs) and claimed.
+func BenchmarkSubmitFrozenChord(b *testing.B) {
+	const n = 100_000
+	for _, named := range []bool{false, true} {
+		sig := chord(n)
+		if named {
+			for i, m := range sig.Tasks {
+				m.Options.TaskID = fmt.Sprintf("3ab26176-bd13-58d1-b2b4-%012d", i)
+			}
+			sig.Body.Options.TaskID = "3ab26176-bd13-58d1-b2b4-body"
+		}
+		b.Run(fmt.Sprintf("named=%t", named), func(b *testing.B) {
+			f := projector.New(projector.Config{})
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				s, _ := setup(b)
+				ev := submitEvent("wf", sig)
+				b.StartTimer()
+				txn := s.Begin()
+				if err := f.FoldEach(txn, ev, func(*events.Event) {}); err != nil {
+					b.Fatal(err)
+				}
+				if err := txn.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

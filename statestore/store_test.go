@@ -378,10 +378,10 @@ func TestNewCanvasGoesAtPut(t *testing.T) {
 }
 
 // TestNewCanvasGoesBeforeItsPlanIsUsed submits a chord whose last header
-// member has a task_id, so that Fold asks who owns it once the plan is
-// compiled: by then the canvas's value tree must be gone. Fold puts a
-// new workflow (and the store encodes its canvas) before it compiles the
-// plan, so the tree and the plan are never alive together.
+// member has a task_id, so that Fold asks who owns it before it compiles
+// the plan: by then the canvas's value tree must be gone. Fold puts a
+// new workflow (and the store encodes its canvas) before it checks its ids
+// and compiles the plan, so the tree and the plan are never alive together.
 func TestNewCanvasGoesBeforeItsPlanIsUsed(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t)

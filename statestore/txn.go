@@ -22,7 +22,10 @@ type Txn struct {
 	st *txnState
 }
 
-var _ projector.State = (*Txn)(nil)
+var (
+	_ projector.State        = (*Txn)(nil)
+	_ projector.HeaderReader = (*Txn)(nil)
+)
 
 // txnState is a Txn's working memory, recycled by the next Begin.
 type txnState struct {
@@ -191,6 +194,33 @@ func (t *Txn) Workflow(id string) (*projector.Workflow, error) {
 	}
 	st.wfs[id] = &wfEntry{id: id, w: w, exists: w != nil}
 	return w, nil
+}
+
+// WorkflowHeader implements projector.HeaderReader: workflow id without
+// its canvas and plan, or nil when it is unknown. Unlike Workflow, it
+// neither compiles a plan nor remembers the read: projector.CheckIDs asks
+// it whether each task_id a submission gives is a workflow's id, and a
+// chord of 100,000 would otherwise leave as many entries in the Txn.
+func (t *Txn) WorkflowHeader(id string) (*projector.Workflow, error) {
+	st := t.st
+	if st == nil {
+		return nil, ErrTxnDone
+	}
+	if e := st.wfs[id]; e != nil {
+		if e.w == nil {
+			return nil, nil
+		}
+		h := *e.w
+		h.Canvas, h.Plan = nil, nil
+		return &h, nil
+	}
+	var w *projector.Workflow
+	st.buf = appendWorkflowKey(st.buf[:0], id)
+	_, err := get(&st.rd, st.buf, func(v []byte) (err error) {
+		w, err = projector.DecodeWorkflow(v)
+		return err
+	})
+	return w, wrap(id, err)
 }
 
 // PutWorkflow implements projector.State. The canvas of a new workflow is

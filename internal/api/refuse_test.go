@@ -44,7 +44,41 @@ func TestTaskIDOfAnotherWorkflowIs400(t *testing.T) {
 	e := setup(t, api.Config{})
 	e.submit(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2], "options": {"task_id": "mine"}}]}}`)
 	r := e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2], "options": {"link": {"task": "tasks.identity", "options": {"task_id": "mine"}}}}`)
-	e.expect(r, http.StatusBadRequest, `{"error":"task_id mine is already used by workflow wf1"}`)
+	e.expect(r, http.StatusBadRequest, `{"error":"options.link.options.task_id: task_id \"mine\" is already used by workflow wf1"}`)
+}
+
+// TestIDOfAnotherWorkflowIs400: a task_id, or the id of the workflow
+// itself, that another workflow uses (a task_id it gave, its own id, an id
+// it made up for a task) is refused before anything is appended, and the
+// other workflow's task is still the one its id finds.
+func TestIDOfAnotherWorkflowIs400(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	e.submit(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2]}, {"task": "tasks.add", "args": [3, 4], "options": {"task_id": "mine"}}]}}`)
+	e.settle()
+	submits := e.b.Submits()
+	task := func(id string) string {
+		return `{"task": "tasks.add", "args": [1, 1], "options": {"task_id": "` + id + `"}}`
+	}
+	for _, c := range []struct{ body, want string }{
+		{`{"task": "celery.chain", "kwargs": {"tasks": [` + task("wf1.1") + `]}}`,
+			`kwargs.tasks[0].options.task_id: task_id \"wf1.1\" is reserved for workflow wf1, whose tasks without a task_id are named wf1.<n>`},
+		{task("wf1.1"), `options.task_id: task_id \"wf1.1\" is reserved for workflow wf1, whose tasks without a task_id are named wf1.<n>`},
+		{task("mine"), `options.task_id: task_id \"mine\" is already used by workflow wf1`},
+		{`{"task": "celery.group", "kwargs": {"tasks": [` + task("wf1") + `]}}`,
+			`kwargs.tasks[0].options.task_id: task_id \"wf1\" is already used by workflow wf1`},
+		{`{"task": "celery.group", "options": {"task_id": "wf1.2"}, "kwargs": {"tasks": [` + task("wf1.2") + `]}}`,
+			`options.task_id: task_id \"wf1.2\" is reserved for workflow wf1, whose tasks without a task_id are named wf1.<n>`},
+	} {
+		e.expect(e.do("POST", "/v1/workflows", c.body), http.StatusBadRequest, `{"error":"`+c.want+`"}`)
+	}
+	if n := e.b.Submits(); n != submits {
+		t.Errorf("%d refused submissions reached the backend", n-submits)
+	}
+	r := e.do("GET", "/v1/tasks/wf1.1", "")
+	if r.code != http.StatusOK || !strings.Contains(r.body, `"id":"wf1.1","name":"tasks.add"`) || !strings.Contains(r.body, `"result":3`) {
+		t.Errorf("GET /v1/tasks/wf1.1: %d %s", r.code, r.body)
+	}
 }
 
 // TestFrozenCanvasIsAccepted: Celery's frozen chain gives itself its last

@@ -202,33 +202,25 @@ func tooDeep(wire map[string]any) string {
 	return fmt.Sprintf("%s: lists and dicts nest deeper than %d levels", events.CutPath(path, events.ShortPath), events.MaxDepth)
 }
 
-// precheck refuses what the engine would reject after the fact: task_ids
-// used twice in the canvas, or already used by another workflow. The
-// reasons are worded as the engine words them. The engine checks again
-// (two submissions may race); this only keeps refused canvases out of the
-// log where it can.
+// precheck refuses what the engine would reject after the fact, with the
+// engine's own checks in its order and words: ids another workflow uses
+// (projector.CheckIDs), then a canvas whose plan does not compile (a
+// task_id used twice). The engine checks again (two submissions may
+// race); this only keeps refused canvases out of the log where it can.
 func precheck(st projector.State, id string, sig *canvas.Signature) (string, error) {
-	if !taskIDBelow(sig) {
-		// The plan's ids are then the workflow's own and "<id>.<n>": none
-		// can be used twice or by another workflow, and compiling a large
-		// canvas here only to find that out costs a plan's memory.
-		return "", nil
-	}
-	plan, err := projector.Compile(id, sig)
-	if err != nil {
+	err := projector.CheckIDs(st, id, sig)
+	var conflict *projector.IDConflictError
+	if errors.As(err, &conflict) {
 		return err.Error(), nil
+	} else if err != nil {
+		return "", err
 	}
-	for i := range plan.Nodes {
-		n := &plan.Nodes[i]
-		if n.Options.TaskID == "" || n.ID == id {
-			continue
-		}
-		owner, err := st.TaskOwner(n.ID)
-		if err != nil {
-			return "", err
-		}
-		if owner != "" && owner != id {
-			return "task_id " + n.ID + " is already used by workflow " + owner, nil
+	// Without a task_id below the root, the plan's ids are the workflow's
+	// own and "<id>.<n>": none can be used twice, and compiling a large
+	// canvas here only to find that out costs a plan's memory.
+	if taskIDBelow(sig) {
+		if _, err := projector.Compile(id, sig); err != nil {
+			return err.Error(), nil
 		}
 	}
 	return "", nil

@@ -272,7 +272,7 @@ func TestRoutingBetweenEngines(t *testing.T) {
 		// through the other engine as the owner refuses it.
 		a = via.do(t, "POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 1], "options": {"task_id": "`+dup+`",
 			"link": [{"task": "tasks.identity", "options": {"task_id": "`+wf+`.add"}}]}}`)
-		if a.code != http.StatusBadRequest || !strings.Contains(a.body, "task_id "+wf+".add is already used by workflow "+wf) {
+		if a.code != http.StatusBadRequest || !strings.Contains(a.body, `options.link[0].options.task_id: task_id \"`+wf+`.add\" is already used by workflow `+wf) {
 			t.Errorf("duplicate task_id through %s: %d %s", via.name, a.code, a.body)
 		}
 		// Submitting the same id again answers as the first time.
