@@ -20,14 +20,14 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 		n.Status, n.Err = Failure, err
 	}
 	if ok {
-		from := x.w.Plan.resultTask(i)
+		from, parent := x.w.Plan.resultTask(i), x.source(i)
 		for _, l := range pn.Links {
-			x.fire(l, []any{result}, from, nil)
+			x.fire(l, []any{result}, from, parent, nil)
 		}
 	} else if len(pn.Errbacks) > 0 {
 		if eb := x.errbackError(i, err); eb != nil {
 			for _, l := range pn.Errbacks {
-				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb)
+				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb.TaskID, eb)
 			}
 		}
 	}
@@ -54,12 +54,40 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	}
 }
 
-// fire starts callback root l.
-func (x *folding) fire(l int32, in []any, from string, pf *Error) {
+// fire starts callback root l, fired by node from's outcome, as a child
+// of task parent.
+func (x *folding) fire(l int32, in []any, from, parent string, pf *Error) {
 	x.w.Outstanding++
 	x.dirty = true
 	x.emit(from, events.LinkFiredID(x.w.ID, l), &events.LinkFired{Source: from, Node: l, Errback: pf != nil})
-	x.start(l, in, nil, from, pf)
+	x.start(l, in, nil, parent, pf)
+}
+
+// source is the task whose outcome finished node i, just finished with
+// success: the parent of what that outcome starts (a chain's next
+// element, a chord's body, a callback), as Celery's parent_id is the
+// task that sent it. It is the task itself, a chain's last element, a
+// chord's body, or a group's last member (Celery sends a chord's body
+// from the header task that finishes last; the last in member order is a
+// task too, and does not depend on the order in which members finish, so
+// that the state does not either); for an empty chain or group, the task
+// that started it ("" for none). Never a composite's id, which names no
+// task.
+func (x *folding) source(i int32) string {
+	nodes := x.w.Plan.Nodes
+	for {
+		n := &nodes[i]
+		switch {
+		case n.Kind == TaskNode:
+			return n.ID
+		case n.Kind == ChordNode:
+			i = n.Members[1]
+		case len(n.Members) > 0: // a chain or a group
+			i = n.Members[len(n.Members)-1]
+		default:
+			return x.node(i).Parent
+		}
+	}
 }
 
 // childDone tells composite p that its member c finished.
@@ -78,7 +106,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 			x.complete(p, n, false, nil, err)
 		case int(pos)+1 < len(pp.Members):
 			n.Next = pos + 1
-			x.start(pp.Members[pos+1], []any{result}, nil, x.w.Plan.resultTask(c), nil)
+			x.start(pp.Members[pos+1], []any{result}, nil, x.source(c), nil)
 		default:
 			x.complete(p, n, true, result, nil)
 		}
@@ -117,7 +145,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		x.emit("", events.ChordCompletedID(pp.ID), &events.ChordCompleted{Chord: pp.ID, Failed: !ok})
 		body := pp.Members[1]
 		if ok {
-			x.start(body, []any{result}, nil, x.w.Plan.Nodes[c].ID, nil)
+			x.start(body, []any{result}, nil, x.source(c), nil)
 			return
 		}
 		// The body never runs: it fails with ChordError naming the first
