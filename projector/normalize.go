@@ -109,9 +109,12 @@ func chunksGroup(s *canvas.Signature) *canvas.Signature {
 	n := int(s.N)
 	for lo := 0; lo < len(s.It); lo += n {
 		hi := min(lo+n, len(s.It))
+		// Immutable, as Celery's xstarmap is: a part never takes the
+		// chunks' input, even where it stands for the chunks (a chunks of
+		// one part, unrolled in a chain, or spliced into a group).
 		g.Tasks = append(g.Tasks, &canvas.Signature{
 			Kind: canvas.KindStarmap, Task: "celery.starmap",
-			Inner: s.Inner, It: s.It[lo:hi:hi],
+			Inner: s.Inner, It: s.It[lo:hi:hi], Immutable: true,
 		})
 	}
 	return g
@@ -146,9 +149,15 @@ func spliceGroups(members []*canvas.Signature) []*canvas.Signature {
 }
 
 // withPartials applies the partial arguments of composite outer to s, as
-// outer would when it starts s.
+// outer would when it starts s, where s takes outer's place (spliced in or
+// unrolled). An immutable outer takes no input, so neither does s then.
 func withPartials(s, outer *canvas.Signature) *canvas.Signature {
-	if !hasPartials(outer) || outer.Immutable {
+	switch {
+	case outer.Immutable && !s.Immutable:
+		c := *s
+		c.Immutable = true
+		return &c
+	case !hasPartials(outer) || outer.Immutable:
 		return s
 	}
 	return s.Merge(outer.Args, outer.Kwargs, nil)
