@@ -165,13 +165,15 @@ func withPartials(s, outer *canvas.Signature) *canvas.Signature {
 
 // writtenMembers is how many members group n had as written (m), before
 // member groups were spliced in: Celery's chain unrolls a group by that
-// count (maybe_unroll_group). For a group that normalising made (chunks),
-// it is n's.
+// count (maybe_unroll_group). A group that normalising made (chunks) is
+// no group that Celery's chain unrolls or drops: it is a task there whose
+// result is the list of its parts' results, however many parts there
+// are; -1 for it.
 func writtenMembers(m, n *canvas.Signature) int {
 	if m.Kind == canvas.KindGroup {
 		return len(m.Tasks)
 	}
-	return len(n.Tasks)
+	return -1
 }
 
 func normalizeChain(s *canvas.Signature) *canvas.Signature {
@@ -185,7 +187,7 @@ func normalizeChain(s *canvas.Signature) *canvas.Signature {
 		switch {
 		case n.Kind == canvas.KindChain && !hasOwnOptions(n) && !hasPartials(n):
 			steps = append(steps, n.Tasks...)
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0 && writtenMembers(m, n) >= 0:
 			// An empty group in a chain is dropped.
 		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1 && writtenMembers(m, n) == 1:
 			steps = append(steps, withPartials(n.Tasks[0], n))
