@@ -132,9 +132,14 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 			x.complete(p, n, false, nil, x.node(pp.Members[n.FirstFailed-1]).Err)
 			return
 		}
-		results := make([]any, size)
-		for k, m := range pp.Members {
-			results[k] = x.node(m).Result
+		results := make([]any, 0, size)
+		for _, m := range pp.Members {
+			r := x.node(m).Result
+			if inner, ok := r.([]any); ok && x.w.Plan.Nodes[m].Spliced {
+				results = append(results, inner...)
+				continue
+			}
+			results = append(results, r)
 		}
 		x.complete(p, n, true, results, nil)
 	case ChordNode:

@@ -13,8 +13,9 @@ import (
 //   - a chain inside a chain is spliced in, unless it carries options of its
 //     own (task_id, link, link_error) or partial arguments;
 //   - a group directly inside a group or a chord header is spliced in, its
-//     partial arguments applied to its members, unless it carries task_id,
-//     link or link_error;
+//     partial arguments applied to its members; one that carries task_id,
+//     link or link_error stays a node, for them, but its results still
+//     count as spliced in (PlanNode.Spliced);
 //   - inside a chain, a one-member group is unrolled into its member, an
 //     empty group is dropped, and a group followed by another element
 //     becomes a chord whose body is that element. A group is one-member

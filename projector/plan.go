@@ -57,6 +57,11 @@ type PlanNode struct {
 	Links    []int32
 	Errbacks []int32
 	Callback bool
+	// Spliced marks a group directly inside a group (or a chord header)
+	// that normalize kept as a node for its own task_id, link or
+	// link_error: its results count as its parent's, one per member, as
+	// if its members were spliced in, as Celery unrolls every nested group.
+	Spliced bool
 }
 
 // Plan is a compiled canvas. It is derived deterministically from the
@@ -208,7 +213,9 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		down := newPassing(opts, true)
 		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
-			members = append(members, c.add(m, i, int32(k), false, down.to(m, false), true))
+			j := c.add(m, i, int32(k), false, down.to(m, false), true)
+			c.plan.Nodes[j].Spliced = m.Kind == canvas.KindGroup
+			members = append(members, j)
 		}
 	case canvas.KindChord:
 		kind = ChordNode
