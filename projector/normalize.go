@@ -9,7 +9,14 @@ import (
 //
 //   - map and starmap become one task ("celery.map", "celery.starmap") whose
 //     kwargs carry the inner signature and the iterable;
-//   - chunks become a group of starmap tasks of n elements each;
+//   - a chunks keeps its kind, with its parts, starmap tasks of n
+//     elements each, as its Tasks: the plan runs it as a group, but none
+//     of the rules below for groups applies to it. It is never spliced
+//     into a group or a chord header, nor unrolled or dropped in a chain
+//     (followed by another element there, its parts become a chord's
+//     header): its result, the list of its parts' results, is one
+//     element of its group's, as Celery applies a chunks as one
+//     signature (group._prepared splices only real groups);
 //   - a chain inside a chain is spliced in, unless it carries options of its
 //     own (task_id, link, link_error) or partial arguments;
 //   - a group directly inside a group or a chord header is spliced in, its
@@ -34,7 +41,11 @@ func normalize(s *canvas.Signature) *canvas.Signature {
 	case canvas.KindMap, canvas.KindStarmap:
 		return mapTask(s)
 	case canvas.KindChunks:
-		return normalize(chunksGroup(s))
+		c := chunksGroup(s)
+		c.Options.Link = normalizeAll(c.Options.Link)
+		c.Options.LinkError = normalizeAll(c.Options.LinkError)
+		c.Tasks = normalizeAll(c.Tasks)
+		return c
 	case canvas.KindChain:
 		return normalizeChain(s)
 	case canvas.KindGroup:
@@ -99,20 +110,21 @@ func mapTask(s *canvas.Signature) *canvas.Signature {
 	return c
 }
 
-// chunksGroup is Celery's chunks.group(): one starmap per n elements.
+// chunksGroup is Celery's chunks.group(): one starmap per n elements, as
+// the Tasks of a chunks (Kind stays KindChunks, so that no rule for groups
+// applies to it).
 func chunksGroup(s *canvas.Signature) *canvas.Signature {
 	// chunks.apply_async applies a new group, without the chunks' own
 	// options.
 	g := &canvas.Signature{
-		Kind: canvas.KindGroup, Task: "celery.group",
+		Kind: canvas.KindChunks, Task: "celery.group",
 		Args: s.Args, Kwargs: s.Kwargs, Options: structuralOptions(s.Options), Immutable: s.Immutable,
 	}
 	n := int(s.N)
 	for lo := 0; lo < len(s.It); lo += n {
 		hi := min(lo+n, len(s.It))
 		// Immutable, as Celery's xstarmap is: a part never takes the
-		// chunks' input, even where it stands for the chunks (a chunks of
-		// one part, unrolled in a chain, or spliced into a group).
+		// chunks' input, whatever the chunks' own flag.
 		g.Tasks = append(g.Tasks, &canvas.Signature{
 			Kind: canvas.KindStarmap, Task: "celery.starmap",
 			Inner: s.Inner, It: s.It[lo:hi:hi], Immutable: true,
@@ -164,44 +176,38 @@ func withPartials(s, outer *canvas.Signature) *canvas.Signature {
 	return s.Merge(outer.Args, outer.Kwargs, nil)
 }
 
-// writtenMembers is how many members group n had as written (m), before
-// member groups were spliced in: Celery's chain unrolls a group by that
-// count (maybe_unroll_group). A group that normalising made (chunks) is
-// no group that Celery's chain unrolls or drops: it is a task there whose
-// result is the list of its parts' results, however many parts there
-// are; -1 for it.
-func writtenMembers(m, n *canvas.Signature) int {
-	if m.Kind == canvas.KindGroup {
-		return len(m.Tasks)
-	}
-	return -1
-}
-
 func normalizeChain(s *canvas.Signature) *canvas.Signature {
 	c := shallow(s)
 	var steps []*canvas.Signature
 	for _, m := range s.Tasks {
 		n := normalize(m)
-		if n.Kind == canvas.KindChain || (n.Kind == canvas.KindGroup && writtenMembers(m, n) == 1) {
+		// Celery's chain unrolls a group by the number of members it was
+		// written with (maybe_unroll_group), before member groups were
+		// spliced in: len(m.Tasks). A chunks is no group here: never
+		// unrolled or dropped, however many parts it has.
+		if n.Kind == canvas.KindChain || (n.Kind == canvas.KindGroup && len(m.Tasks) == 1) {
 			n.Options = structuralOptions(n.Options) // n is normalize's copy
 		}
 		switch {
 		case n.Kind == canvas.KindChain && !hasOwnOptions(n) && !hasPartials(n):
 			steps = append(steps, n.Tasks...)
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0 && writtenMembers(m, n) >= 0:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0:
 			// An empty group in a chain is dropped.
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1 && writtenMembers(m, n) == 1:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1 && len(m.Tasks) == 1:
 			steps = append(steps, withPartials(n.Tasks[0], n))
 		default:
 			steps = append(steps, n)
 		}
 	}
-	// A group followed by another element is a chord with that body.
+	// A group followed by another element is a chord with that body, and
+	// so is a chunks, whose parts become the header: the body gets the
+	// chunks' result.
 	var out []*canvas.Signature
 	for i := 0; i < len(steps); i++ {
 		st := steps[i]
-		if st.Kind == canvas.KindGroup && i+1 < len(steps) {
+		if (st.Kind == canvas.KindGroup || st.Kind == canvas.KindChunks) && i+1 < len(steps) {
 			header := *st
+			header.Kind = canvas.KindGroup
 			header.Tasks = nil
 			st = &canvas.Signature{
 				Kind: canvas.KindChord, Task: "celery.chord",

@@ -7,8 +7,8 @@ import (
 	"github.com/fugue-run/fugue/canvas"
 )
 
-// NodeKind is the kind of a plan node. Map and starmap are tasks; chunks
-// are a group of starmap tasks.
+// NodeKind is the kind of a plan node. Map and starmap are tasks; a chunks
+// is a group of starmap tasks, never spliced into its parent.
 type NodeKind uint8
 
 // Plan node kinds.
@@ -61,6 +61,7 @@ type PlanNode struct {
 	// that normalize kept as a node for its own task_id, link or
 	// link_error: its results count as its parent's, one per member, as
 	// if its members were spliced in, as Celery unrolls every nested group.
+	// A chunks is never Spliced: Celery applies it as one signature.
 	Spliced bool
 }
 
@@ -208,12 +209,14 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 			}
 			members = append(members, c.add(m, i, int32(k), false, in, true))
 		}
-	case canvas.KindGroup:
+	case canvas.KindGroup, canvas.KindChunks:
 		kind = GroupNode
 		down := newPassing(opts, true)
 		members = make([]int32, 0, len(s.Tasks))
 		for k, m := range s.Tasks {
 			j := c.add(m, i, int32(k), false, down.to(m, false), true)
+			// A group here is one normalize kept for its own options; a
+			// chunks (KindChunks) gives its list as one element.
 			c.plan.Nodes[j].Spliced = m.Kind == canvas.KindGroup
 			members = append(members, j)
 		}
@@ -278,7 +281,7 @@ func onlyCallbacks(o *canvas.Options) bool {
 func size(s *canvas.Signature) int {
 	n := 1 + callbacks(&s.Options)
 	switch s.Kind {
-	case canvas.KindChain, canvas.KindGroup:
+	case canvas.KindChain, canvas.KindGroup, canvas.KindChunks:
 		for _, m := range s.Tasks {
 			n += size(m)
 		}

@@ -281,8 +281,10 @@ case("a negative countdown runs the task at once",
 
 # Found by an audit against Celery 5.7.0: a chunks as Celery writes it
 # (immutable, subtask_type null) takes no input and is never unrolled or
-# dropped in a chain; a group with options inside a group or a chord
-# header is spliced in all the same.
+# dropped in a chain, nor spliced into a group or a chord header (its
+# result, the list of its parts' results, is one element there, as
+# group._prepared splices only real groups); a group with options inside
+# a group or a chord header is spliced in all the same.
 def celery_chunks(task, it, n):
     return sig("celery.chunks", kwargs={"task": task, "it": it, "n": n}, immutable=True)
 
@@ -290,12 +292,18 @@ def celery_chunks(task, it, n):
 case("a chunks of one part in a chain is not unrolled and takes no input",
      chain(s("add", 1, 1), celery_chunks(s("add"), [[1, 2]], 1), s("echo")),
      state="SUCCESS", result={"args": [[[3]]], "kwargs": {}})
-case("a chunks spliced into a group that gets a result takes none of it",
+case("a chunks in a group that gets a result takes none of it",
      chain(s("add", 1, 1), group(celery_chunks(s("add"), [[1, 2], [3, 4]], 1), s("echo"))),
-     state="SUCCESS", result=[[3], [7], {"args": [2], "kwargs": {}}])
+     state="SUCCESS", result=[[[3], [7]], {"args": [2], "kwargs": {}}])
 case("an empty chunks in a chain is not dropped: its result is []",
      chain(s("add", 1, 1), celery_chunks(s("add"), [], 2), s("echo")),
      state="SUCCESS", result={"args": [[]], "kwargs": {}})
+case("a chunks in a group is one element, the list of its parts' results",
+     group(celery_chunks(s("add"), [[1, 2], [3, 4]], 1), s("add", 1, 1)),
+     state="SUCCESS", result=[[[3], [7]], 2])
+case("a chunks in a chord header is one element of the body's list",
+     chord([celery_chunks(s("add"), [[1, 2], [3, 4]], 1), s("add", 1, 1)], s("echo")),
+     state="SUCCESS", result={"args": [[[[3], [7]], 2]], "kwargs": {}})
 case("a group with a link inside a group is spliced in",
      group(group(s("add", 1, 1), s("add", 2, 2), options={"link": s("echo")}), s("add", 3, 3)),
      state="SUCCESS", result=[2, 4, 6])
