@@ -104,7 +104,7 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 func (x *folding) due(o *canvas.Options) (int64, bool) {
 	var due int64
 	if s, ok := o.CountdownSeconds(); ok && s != 0 {
-		due = x.ev.Time + seconds(s)
+		due = after(x.ev.Time, seconds(s))
 	} else if t, ok := o.ETATime(); ok {
 		due = t.UnixMicro()
 	}
