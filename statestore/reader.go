@@ -61,12 +61,8 @@ func (r *Reader) Workflow(id string) (*projector.Workflow, error) {
 // WorkflowHeader implements projector.HeaderReader: the workflow without
 // its canvas and plan, or nil when it is unknown.
 func (r *Reader) WorkflowHeader(id string) (*projector.Workflow, error) {
-	var w *projector.Workflow
-	_, err := get(r.src, appendWorkflowKey(nil, id), func(v []byte) (err error) {
-		w, err = projector.DecodeWorkflow(v)
-		return err
-	})
-	return w, wrap(id, err)
+	w, _, err := loadHeader(r.src, id, nil)
+	return w, err
 }
 
 // Node implements projector.State.

@@ -169,6 +169,18 @@ func get(src source, key []byte, fn func(v []byte) error) (bool, error) {
 	return true, errors.Join(err, closer.Close())
 }
 
+// loadHeader reads workflow id from src without its canvas and plan; nil
+// when it is unknown. buf is scratch space for keys.
+func loadHeader(src source, id string, buf []byte) (*projector.Workflow, []byte, error) {
+	var w *projector.Workflow
+	buf = appendWorkflowKey(buf[:0], id)
+	_, err := get(src, buf, func(v []byte) (err error) {
+		w, err = projector.DecodeWorkflow(v)
+		return err
+	})
+	return w, buf, wrap(id, err)
+}
+
 // loadWorkflow reads workflow id from src with its plan; nil when it is
 // unknown. A completed workflow comes without it unless views is set:
 // nothing more is folded into it, and compiling a large canvas again for
@@ -176,14 +188,9 @@ func get(src source, key []byte, fn func(v []byte) error) (bool, error) {
 // only to compile the plan, and comes with the workflow only when it was
 // refused (it has no plan). buf is scratch space for keys.
 func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*projector.Workflow, []byte, error) {
-	var w *projector.Workflow
-	buf = appendWorkflowKey(buf[:0], id)
-	found, err := get(src, buf, func(v []byte) (err error) {
-		w, err = projector.DecodeWorkflow(v)
-		return err
-	})
-	if err != nil || !found {
-		return nil, buf, wrap(id, err)
+	w, buf, err := loadHeader(src, id, buf)
+	if err != nil || w == nil {
+		return nil, buf, err
 	}
 	if w.Completed && !views {
 		return w, buf, nil
@@ -199,7 +206,7 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*pr
 		canvas map[string]any
 	)
 	buf = appendCanvasKey(buf[:0], id)
-	found, err = get(src, buf, func(v []byte) (err error) {
+	found, err := get(src, buf, func(v []byte) (err error) {
 		canvas, err = projector.DecodeCanvas(v)
 		return err
 	})

@@ -214,13 +214,9 @@ func (t *Txn) WorkflowHeader(id string) (*projector.Workflow, error) {
 		h.Canvas, h.Plan = nil, nil
 		return &h, nil
 	}
-	var w *projector.Workflow
-	st.buf = appendWorkflowKey(st.buf[:0], id)
-	_, err := get(&st.rd, st.buf, func(v []byte) (err error) {
-		w, err = projector.DecodeWorkflow(v)
-		return err
-	})
-	return w, wrap(id, err)
+	w, buf, err := loadHeader(&st.rd, id, st.buf)
+	st.buf = buf
+	return w, err
 }
 
 // PutWorkflow implements projector.State. The canvas of a new workflow is
