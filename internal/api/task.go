@@ -32,27 +32,23 @@ func (s *server) taskRouted(w http.ResponseWriter, r *http.Request, name, id str
 		local()
 		return
 	}
-	wf, err := projector.FindTask(s.b.State(), id)
-	switch {
-	case err != nil:
-		s.internalError(w, r, err)
-	case wf == "":
-		s.askPeers(w, r, name, "task "+id+" not found", func() bool {
-			// Peers waited for this engine to catch up with its
-			// partitions: the task may be known here now.
-			wf, err := projector.FindTask(s.b.State(), id)
-			switch {
-			case err != nil:
-				s.internalError(w, r, err)
-			case wf != "":
-				s.routed(w, r, name, wf, nil, nil, local, nil)
-			default:
-				return false
-			}
-			return true
-		})
-	default:
-		s.routed(w, r, name, wf, nil, nil, local, nil)
+	// here answers from this engine's state, and reports whether it could:
+	// first, and again once Peers has waited for this engine to catch up
+	// with its partitions, when the task may be known here.
+	here := func() bool {
+		wf, err := projector.FindTask(s.b.State(), id)
+		switch {
+		case err != nil:
+			s.internalError(w, r, err)
+		case wf != "":
+			s.routed(w, r, name, wf, nil, nil, local, nil)
+		default:
+			return false
+		}
+		return true
+	}
+	if !here() {
+		s.askPeers(w, r, name, "task "+id+" not found", here)
 	}
 }
 
