@@ -1,6 +1,9 @@
 package canvas
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // Option names with a typed field in Options; every other option goes to
 // Options.Extra.
@@ -21,16 +24,15 @@ const (
 	optPriority      = "priority"
 )
 
+// knownOptions are the options with a typed field in Options, in the
+// order options visits them, so that the first error reported does not
+// depend on map iteration order.
+var knownOptions = [...]string{optTaskID, optQueue, optLink, optLinkError, optCountdown,
+	optETA, optExpires, optMaxRetries, optRetryBackoff, optRetryMax, optRetryJitter, optTimeLimit,
+	optSoftTimeLimit, optPriority}
+
 // isKnownOption reports whether name has a typed field in Options.
-func isKnownOption(name string) bool {
-	switch name {
-	case optTaskID, optQueue, optLink, optLinkError, optCountdown, optETA, optExpires,
-		optMaxRetries, optRetryBackoff, optRetryMax, optRetryJitter, optTimeLimit, optSoftTimeLimit,
-		optPriority:
-		return true
-	}
-	return false
-}
+func isKnownOption(name string) bool { return slices.Contains(knownOptions[:], name) }
 
 // options parses a signature's options dict. A known option whose value
 // is null is unset (Celery drops None options when it applies a
@@ -39,11 +41,7 @@ func isKnownOption(name string) bool {
 // options dict.
 func (p *parser) options(d map[string]any, depth int) (Options, *Error) {
 	var o Options
-	// Visit known options in a fixed order, so that the first error
-	// reported does not depend on map iteration order.
-	for _, name := range [...]string{optTaskID, optQueue, optLink, optLinkError, optCountdown,
-		optETA, optExpires, optMaxRetries, optRetryBackoff, optRetryMax, optRetryJitter, optTimeLimit,
-		optSoftTimeLimit, optPriority} {
+	for _, name := range knownOptions {
 		v, ok := d[name]
 		if !ok || (v == nil && name != optMaxRetries) {
 			continue
