@@ -51,6 +51,7 @@
 // have; a chord starts its header group and then its body with the header's
 // list. A composite's execution options are passed down to its members as
 // the plan is compiled, by Celery's rules (inherit.go), so that only a
-// task node's own options decide how it runs. A finished node tells its parent, fires its links or errbacks, and
-// the workflow completes once its root and every callback it fired are done.
+// task node's own options decide how it runs. A finished node tells its
+// parent, fires its links or errbacks, and the workflow completes once its
+// root and every callback it fired are done.
 package projector

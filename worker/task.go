@@ -14,8 +14,9 @@ import (
 // float32, []string and similar and converts them) or an error. The error
 // steers what happens next: a *RetryError (Retry) asks for another attempt,
 // a *TaskError (Fail) fails with a typed exception, any other error fails
-// with type "Error" (or, when the Task's AutoretryFor says so, is retried). ctx is cancelled when the task is revoked or runs out
-// of time; a long task should watch it.
+// with type "Error" (or, when the Task's AutoretryFor says so, is
+// retried). ctx is cancelled when the task is revoked or runs out of time;
+// a long task should watch it.
 type Func func(ctx context.Context, req *Request) (any, error)
 
 // Unlimited is a MaxRetries value: retry for ever (Celery's max_retries=None).
