@@ -45,10 +45,9 @@ func (x *folding) markRevoked(i int32, n *Node) {
 	if pn.Kind == TaskNode && n.Status != Idle && n.Status != Scheduled {
 		x.emit(pn.ID, events.RevokedID(pn.ID, ReasonRevoked), &events.TaskRevoked{Reason: ReasonRevoked})
 	}
-	if pn.Kind == TaskNode && (n.Dispatched || n.Status == Scheduled) {
+	if pn.Kind == TaskNode && sent(n) {
 		// A task that was sent shows why it did not finish, as Celery's
-		// result of a revoked task does; one waiting for its countdown or
-		// eta was sent too, as far as Celery's views go (see listed).
+		// result of a revoked task does.
 		n.Err = revokedError(pn.ID)
 	}
 	n.Status = Revoked

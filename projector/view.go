@@ -97,14 +97,15 @@ func Describe(st State, id string) (*WorkflowView, error) {
 	return v, nil
 }
 
-// listed reports whether the views show task node n: once it was sent.
-// A task waiting for its countdown or eta counts as sent, PENDING, as
-// Celery sends its message at once and the worker holds it; a task that
-// was never reached is shown only once it failed or was revoked for good
-// (it has an Err then).
-func listed(n *Node) bool {
-	return n.Dispatched || n.Status == Scheduled || n.Err != nil
-}
+// listed reports whether the views show task node n: once it was sent; a
+// task that was never reached is shown only once it failed or was revoked
+// for good (it has an Err then).
+func listed(n *Node) bool { return sent(n) || n.Err != nil }
+
+// sent reports whether task node n was sent, as far as Celery's views go:
+// dispatched, or waiting for its countdown or eta, as Celery sends its
+// message at once and the worker holds it (it shows PENDING).
+func sent(n *Node) bool { return n.Dispatched || n.Status == Scheduled }
 
 func taskView(pn *PlanNode, n *Node) *TaskView {
 	t := &TaskView{
