@@ -37,7 +37,7 @@ func setField(t *testing.T, o *canvas.Options, i int) {
 	case reflect.Slice:
 		v.Set(reflect.ValueOf([]*canvas.Signature{canvas.S("tasks.log")}))
 	default:
-		t.Fatalf("Options.%s: a %s field; teach this test, inherit.go and canvas.Options.Merge about it", f.Name, v.Kind())
+		t.Fatalf("Options.%s: a %s field; teach setField, and what lists the fields of canvas.Options by hand (Merge, planOptions, inherit.go), about it", f.Name, v.Kind())
 	}
 }
 

@@ -79,21 +79,7 @@ func TestPlanOptionsKeepsEveryOption(t *testing.T) {
 	for i := range typ.NumField() {
 		f := typ.Field(i)
 		var o canvas.Options
-		v := reflect.ValueOf(&o).Elem().Field(i)
-		switch v.Kind() {
-		case reflect.String:
-			v.SetString("x")
-		case reflect.Bool:
-			v.SetBool(true)
-		case reflect.Interface:
-			v.Set(reflect.ValueOf(int64(1)))
-		case reflect.Map:
-			v.Set(reflect.ValueOf(map[string]any{"k": int64(1)}))
-		case reflect.Slice:
-			v.Set(reflect.ValueOf([]*canvas.Signature{canvas.S("tasks.log")}))
-		default:
-			t.Fatalf("Options.%s: a %s field; teach this test and planOptions about it", f.Name, v.Kind())
-		}
+		setField(t, &o, i)
 		got := planOptions(&o)
 		if callbacks[f.Name] {
 			if got != noOptions {
