@@ -25,17 +25,7 @@ import (
 func TestDevRestartRunsAtOnce(t *testing.T) {
 	data := t.TempDir()
 	for i := range 4 {
-		ctx, cancel := context.WithCancel(t.Context())
-		out, w := io.Pipe()
-		done := make(chan error, 1)
-		go func() {
-			done <- runDev(ctx, []string{"--http", "127.0.0.1:0", "--data", data, "--log-level", "warn"},
-				func(string) string { return "" }, w, io.Discard)
-			w.Close()
-		}()
-		base := readyURL(t, out)
-		go func() { _, _ = io.Copy(io.Discard, out) }()
-
+		base, stop := startDev(t, data)
 		e := &e2e{base: base}
 		start := time.Now()
 		code, created := e.do(t, "POST", "/v1/workflows", []byte(`{"task": "tasks.add", "args": [1, 2]}`))
@@ -45,9 +35,8 @@ func TestDevRestartRunsAtOnce(t *testing.T) {
 		}
 		code, got := e.do(t, "GET", "/v1/workflows/"+id+"?wait=30s", nil)
 		took := time.Since(start)
-		cancel()
-		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Fatalf("start %d: engine dev: %v", i, err)
+		if stop(); t.Failed() {
+			t.Fatalf("start %d: engine dev failed", i)
 		}
 		wf, _ := got.(map[string]any)
 		if code != http.StatusOK || wf["state"] != "SUCCESS" || wf["result"] != int64(3) {
