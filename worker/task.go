@@ -136,7 +136,7 @@ func newTask(name string, f Func, opts []TaskOption) Task {
 		Func:              f,
 		MaxRetries:        3,
 		DefaultRetryDelay: 3 * time.Minute,
-		RetryBackoffMax:   10 * time.Minute,
+		RetryBackoffMax:   canvas.RetryBackoffMax * time.Second,
 		RetryJitter:       true,
 	}
 	for _, o := range opts {
