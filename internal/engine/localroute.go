@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
@@ -111,12 +110,7 @@ func (e *Engine) topicPartitions(ctx context.Context) (int32, error) {
 				return n, nil
 			}
 		}
-		t := time.NewTimer(routePoll)
-		select {
-		case <-changed:
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
+		if !waitChange(ctx, changed) {
 			switch {
 			case e.held.self() == "":
 				err = errors.New("this engine has not joined its group yet")
@@ -125,6 +119,5 @@ func (e *Engine) topicPartitions(ctx context.Context) (int32, error) {
 			}
 			return 0, fmt.Errorf("the partitions of %s are unknown: %w", evTopic, err)
 		}
-		t.Stop()
 	}
 }
