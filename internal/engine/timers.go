@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/fugue-run/fugue/events"
@@ -39,7 +40,7 @@ func (e *Engine) runTimers(ctx context.Context) error {
 			e.log.Warn("engine: timers: will retry", "err", err)
 			d = time.Second
 		case next > 0:
-			d = time.Duration(next-now()) * time.Microsecond
+			d = untilDue(next, now())
 		}
 		wait.Reset(max(d, 0))
 		select {
@@ -49,6 +50,18 @@ func (e *Engine) runTimers(ctx context.Context) error {
 		case <-wait.C:
 		}
 	}
+}
+
+// untilDue is how long before a timer due at next (in microseconds), now
+// being now; at most the longest time.Duration (292 years), which a timer
+// further off (an eta or countdown centuries away) would overflow into a
+// negative wait.
+func untilDue(next, now int64) time.Duration {
+	us := next - now
+	if us > int64(math.MaxInt64/time.Microsecond) {
+		return math.MaxInt64
+	}
+	return time.Duration(us) * time.Microsecond
 }
 
 // fireDue fires every due timer and returns the due time of the next one
