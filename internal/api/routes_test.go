@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -44,6 +45,46 @@ func TestNoRouteIsJSON(t *testing.T) {
 	}
 	// The routes themselves still answer, path values included.
 	e.expect(e.do("GET", "/v1/workflows/nope", "", "Authorization", "Bearer s3cret"), http.StatusNotFound, `{"error":"workflow nope not found"}`)
+}
+
+// TestUncleanPathRedirectsInJSON: a path the mux cleans ("/v1/workflows/.",
+// "//v1/…") is redirected to its clean form with a Location, in JSON like
+// every other answer. The redirect to a path no route has went without
+// its Location, and the one to a route's path answered in HTML.
+func TestUncleanPathRedirectsInJSON(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct{ method, path, location string }{
+		{"GET", "/v1/workflows/.", "/v1/workflows"},
+		{"POST", "/v1/tasks/../revoke", "/v1/revoke"},
+		{"GET", "/v1/workflows/../workflows/x?wait=1s", "/v1/workflows/x?wait=1s"},
+		{"GET", "//v1/workflows/x", "/v1/workflows/x"},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), c.method, e.srv.URL+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		escaped, _, _ := strings.Cut(c.path, "?")
+		want := `{"error":"path ` + escaped + ` is not in canonical form: ask ` + c.location + `"}`
+		if res.StatusCode != http.StatusTemporaryRedirect || strings.TrimSpace(string(b)) != want {
+			t.Errorf("%s %s: %d %s, want 307 %s", c.method, c.path, res.StatusCode, b, want)
+		}
+		if got := res.Header.Get("Location"); got != c.location {
+			t.Errorf("%s %s: Location %q, want %q", c.method, c.path, got, c.location)
+		}
+		if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s %s: Content-Type %q", c.method, c.path, ct)
+		}
+	}
+	// An escaped dot is an id, not a segment to clean.
+	e.expect(e.do("GET", "/v1/workflows/%2E", ""), http.StatusNotFound, `{"error":"workflow . not found"}`)
 }
 
 func TestHealthz(t *testing.T) {
