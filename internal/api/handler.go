@@ -60,8 +60,9 @@ func (s *server) auth(next http.HandlerFunc) http.Handler {
 	}
 	want := []byte(s.cfg.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+		// The scheme is case-insensitive (RFC 9110, 11.1): "bearer" too.
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="fugue"`)
 			writeError(w, http.StatusUnauthorized, "unauthorized: a valid bearer token is required")
 			return

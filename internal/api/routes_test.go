@@ -116,6 +116,9 @@ func TestBearerToken(t *testing.T) {
 	r := e.do("POST", "/v1/workflows", chainJSON, "Authorization", "Bearer s3cret")
 	e.expect(r, http.StatusCreated, `{"id":"wf1"}`)
 	e.expect(e.do("GET", "/v1/workflows/wf2", "", "Authorization", "Bearer s3cret"), http.StatusNotFound, `{"error":"workflow wf2 not found"}`)
+	// The scheme's case does not matter (RFC 9110, 11.1).
+	e.expect(e.do("GET", "/v1/workflows/wf2", "", "Authorization", "bearer s3cret"), http.StatusNotFound, `{"error":"workflow wf2 not found"}`)
+	e.expect(e.do("GET", "/v1/workflows/wf2", "", "Authorization", "BEARER s3cret"), http.StatusNotFound, `{"error":"workflow wf2 not found"}`)
 	e.expect(e.do("GET", "/healthz", ""), http.StatusOK, `{"status":"ok"}`)
 	if r := e.do("GET", "/metrics", ""); r.code != http.StatusOK || r.body != "fugue_up 1" {
 		t.Errorf("/metrics: %d %q", r.code, r.body)
