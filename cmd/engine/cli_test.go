@@ -190,6 +190,8 @@ func TestStatus(t *testing.T) {
 		t.Errorf("stdout %s", got.stdout)
 	}
 	check(t, c.run(runStatus, "", "nope"), 1, "", "engine status: workflow nope not found\n")
+	// A --server whose path is wrong is not an unknown workflow.
+	check(t, c.run(runStatus, "", "--server", c.srv.URL+"/api", "wf1"), 1, "", "engine status: no route for GET /api/v1/workflows/wf1\n")
 	c.env["FUGUE_TOKEN"] = "wrong"
 	check(t, c.run(runStatus, "", "wf1"), 1, "", "engine status: unauthorized")
 	check(t, c.run(runSubmit, chain, "-"), 2, "", "engine submit: unauthorized")
@@ -204,6 +206,8 @@ func TestRevoke(t *testing.T) {
 	check(t, c.run(runRevoke, "", "second"), 0, `{"id":"second","revoked":"task"}`+"\n", "")
 	check(t, c.run(runRevoke, "", "wf1"), 0, `{"id":"wf1","revoked":"workflow"}`+"\n", "")
 	check(t, c.run(runRevoke, "", "nope"), 1, "", "engine revoke: no workflow or task nope\n")
+	// A --server whose path is wrong is not an unknown id.
+	check(t, c.run(runRevoke, "", "--server", c.srv.URL+"/api", "wf1"), 1, "", "engine revoke: no route for POST /api/v1/tasks/wf1/revoke\n")
 	gate.Release()
 	if err := c.b.Settle(t.Context()); err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func runRevoke(ctx context.Context, args []string, env func(string) string, _ io
 		err = c.RevokeTask(ctx, id)
 	}
 	switch {
-	case errors.Is(err, client.ErrNotFound):
+	case errors.Is(err, client.ErrNotFound) && errorText(err) == "task "+id+" not found":
 		fmt.Fprintf(stderr, "engine revoke: no workflow or task %s\n", id)
 		return 1
 	case err != nil:

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/fugue-run/fugue/client"
 )
 
 const statusUsage = `usage: engine status [--server URL] [--token TOKEN] ID
@@ -29,11 +26,9 @@ func runStatus(ctx context.Context, args []string, env func(string) string, _ io
 	}
 	id := pos[0]
 	w, err := cf.client().Workflow(ctx, id, 0)
-	switch {
-	case errors.Is(err, client.ErrNotFound):
-		fmt.Fprintf(stderr, "engine status: workflow %s not found\n", id)
-		return 1
-	case err != nil:
+	if err != nil {
+		// The server's own words, also for a 404: "workflow ID not found",
+		// or "no route for …" from a --server whose path is wrong.
 		fmt.Fprintf(stderr, "engine status: %s\n", errorText(err))
 		return 1
 	}
