@@ -39,11 +39,18 @@ func TestBadKafkaFlags(t *testing.T) {
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--max-bytes", "0"}, "--max-bytes must be positive"},
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "-1s"}, "--commit-interval: -1s is not between 0 and 10s"},
 		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--commit-interval", "1m"}, "--commit-interval: 1m0s is not between 0 and 10s"},
+		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--data", t.TempDir(), "--partitions", "0"}, "--partitions and --replication must be positive"},
+		{"serve", runServe, []string{"--brokers", "127.0.0.1:1", "--data", t.TempDir(), "--replication", "0"}, "--partitions and --replication must be positive"},
+		{"dev", runDev, []string{"--data", t.TempDir(), "--http", "127.0.0.1:0", "--partitions", "-1"}, "--partitions and --replication must be positive"},
 		{"replay", runReplay, []string{"--brokers", "127.0.0.1:1", "--data", t.TempDir(), "--kafka-sasl", "PLAIN"}, "needs a user"},
 		{"dev", runDev, []string{"--data", t.TempDir(), "--kafka-tls"}, "--kafka-tls needs --brokers"},
 		{"dev", runDev, []string{"--data", t.TempDir(), "--brokers", "127.0.0.1:1", "--kafka-user", "u"}, "without a mechanism"},
 	} {
-		err := tc.f(t.Context(), tc.args, env, io.Discard, io.Discard)
+		// A setting that is not refused runs the command: on the broker
+		// that is not there (serve) or the development one (dev).
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		err := tc.f(ctx, tc.args, env, io.Discard, io.Discard)
+		cancel()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %q = %v, want an error containing %q", tc.name, tc.args, err, tc.want)
 		}
