@@ -22,6 +22,9 @@ func TestInvalidCanvasIs400WithPath(t *testing.T) {
 		{`[1, 2]`, `{"error":"canvas: expected a dict"}`},
 		{`{"task": "x", "subtask_type": "nope"}`, `{"error":"subtask_type: unknown \"nope\""}`},
 		{`{"task": `, ``}, // a JSON error, worded by the decoder
+		// JSON is UTF-8 (RFC 8259, 8.1): a byte that is not was taken as
+		// U+FFFD, changing the args unseen.
+		{"{\"task\": \"tasks.echo\", \"args\": [\"\xff\"]}", `{"error":"canvas: invalid JSON at byte 34: not UTF-8"}`},
 		{`{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.chain", "kwargs": {"tasks": [{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}]}}]}}]}}`,
 			`{"error":"kwargs.tasks[0].kwargs.tasks[0].kwargs.tasks[0]: nesting depth 4 exceeds the limit of 3"}`},
 		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a", "options": {"task_id": "x"}}, {"task": "b", "options": {"task_id": "x"}}]}}`,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
@@ -24,6 +25,12 @@ import (
 func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
 	if !ok {
+		return
+	}
+	if at := invalidUTF8(body); at >= 0 {
+		// JSON is UTF-8 (RFC 8259, 8.1); the decoder would take the byte
+		// as U+FFFD and change the canvas unseen.
+		s.refuse(w, r, fmt.Sprintf("canvas: invalid JSON at byte %d: not UTF-8", at+1))
 		return
 	}
 	v, err := value.DecodeJSON(body)
@@ -238,4 +245,20 @@ func taskIDBelow(s *canvas.Signature) bool {
 		}
 	}
 	return false
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not
+// valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	if utf8.Valid(b) {
+		return -1
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
 }
