@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,6 +41,26 @@ func TestInvalidCanvasIs400WithPath(t *testing.T) {
 	}
 	if n := e.b.Submits(); n != 0 {
 		t.Errorf("%d refused canvases reached the backend", n)
+	}
+}
+
+// TestEncodedBodyIs415: a body sent with a Content-Encoding (gzip) is
+// refused as such; it was read as it came and refused as invalid JSON at
+// byte 1, or, when the header lied, accepted.
+func TestEncodedBodyIs415(t *testing.T) {
+	t.Parallel()
+	e := setup(t, api.Config{})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte(`{"task": "tasks.add", "args": [1, 2]}`))
+	_ = zw.Close()
+	for _, enc := range []string{"gzip", "br"} {
+		e.expect(e.do("POST", "/v1/workflows", gz.String(), "Content-Encoding", enc), http.StatusUnsupportedMediaType,
+			`{"error":"canvas: Content-Encoding `+enc+` is not supported: send the JSON as it is"}`)
+	}
+	e.expect(e.do("POST", "/v1/workflows", `{"task": "tasks.add", "args": [1, 2]}`, "Content-Encoding", "identity"), http.StatusCreated, `{"id":"wf1"}`)
+	if n := e.b.Submits(); n != 1 {
+		t.Errorf("%d canvases reached the backend, want 1", n)
 	}
 }
 

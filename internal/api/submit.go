@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -168,6 +169,11 @@ func (s *server) submitted(rw http.ResponseWriter, r *http.Request, id string, w
 // readBody reads the request body up to Limits.MaxBytes; past that it
 // answers 413.
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		// Read as it came, a gzip body was "invalid JSON at byte 1".
+		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("canvas: Content-Encoding %s is not supported: send the JSON as it is", enc))
+		return nil, false
+	}
 	limit := int64(s.cfg.Limits.MaxBytes)
 	tooLarge := func() {
 		msg := fmt.Sprintf("canvas: the request body exceeds the limit of %d bytes", limit)
