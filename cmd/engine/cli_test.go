@@ -172,6 +172,10 @@ func TestUsage(t *testing.T) {
 		check(t, c.run(cmd.f, "", "a", "b"), 2, "", "want 1 argument(s), got 2")
 		check(t, c.run(cmd.f, "", "--bogus", "a"), 2, "", "flag provided but not defined: -bogus")
 		check(t, c.run(cmd.f, "", "-h"), 0, "", "usage: engine "+cmd.name)
+		// An empty --server read as "http:", a request "with no Host".
+		for _, server := range []string{"", "http://", "ftp://x", "http://[::1"} {
+			check(t, c.run(cmd.f, "", "--server", server, "x"), 2, "", fmt.Sprintf("engine %s: --server: %q is not a URL such as http://127.0.0.1:8080\n", cmd.name, server))
+		}
 	}
 	check(t, c.run(runSubmit, "", "--wait=soon", "-"), 2, "", `invalid boolean value "soon" for -wait: want a duration`)
 	check(t, c.run(runSubmit, "", "--wait=-1s", "-"), 2, "", "negative")

@@ -17,7 +17,8 @@ Revokes workflow ID or, when no workflow has that id, the task ID (a
 chain, group or chord can be named by its task_id too). Nothing revoked
 runs any more; running tasks are cancelled. Prints {"id": ID, "revoked":
 "workflow" or "task"} on one line.
-Exit status 0, or 1 when ID is unknown or the server cannot be reached.
+Exit status 0, 1 when ID is unknown or the server cannot be reached, 2
+for bad usage (a wrong flag, a --server that is no URL).
 
 flags:
 `
@@ -31,9 +32,13 @@ func runRevoke(ctx context.Context, args []string, env func(string) string, _ io
 		return code
 	}
 	id := pos[0]
-	c := cf.client()
+	c, err := cf.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "engine revoke: %v\n", err)
+		return exitRefused
+	}
 	kind := "workflow"
-	err := c.Revoke(ctx, id)
+	err = c.Revoke(ctx, id)
 	if errors.Is(err, client.ErrNotFound) {
 		kind = "task"
 		err = c.RevokeTask(ctx, id)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -50,12 +51,16 @@ func runSubmit(ctx context.Context, args []string, env func(string) string, stdi
 	if !ok {
 		return code
 	}
+	c, err := cf.client()
+	if err != nil {
+		fmt.Fprintf(stderr, "engine submit: %v\n", err)
+		return exitRefused
+	}
 	data, err := readCanvas(pos[0], stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "engine submit: %v\n", err)
 		return exitRefused
 	}
-	c := cf.client()
 	res, err := c.SubmitJSON(ctx, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "engine submit: %s\n", errorText(err))
@@ -153,13 +158,20 @@ func addClientFlags(fs *flag.FlagSet, env func(string) string) *clientFlags {
 	return cf
 }
 
-func (cf *clientFlags) client() *client.Client {
+// client returns the client of --server, or an error that says what is
+// wrong with it (an empty --server read as "http:", a request "with no
+// Host").
+func (cf *clientFlags) client() (*client.Client, error) {
 	server := cf.server
 	if !strings.Contains(server, "://") {
 		server = "http://" + server // host:port
 	}
+	u, err := url.Parse(server)
+	if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("--server: %q is not a URL such as http://127.0.0.1:8080", cf.server)
+	}
 	// No client timeout: long polls last up to a minute; ctx ends them.
-	return client.New(server, client.WithToken(cf.token), client.WithHTTPClient(&http.Client{}))
+	return client.New(server, client.WithToken(cf.token), client.WithHTTPClient(&http.Client{})), nil
 }
 
 // parseFlags parses args, flags and positional arguments in any order ("--"
