@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // TestDevRestartRunsAtOnce restarts `engine dev` on the same --data a few
@@ -222,4 +224,54 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestStoppedEngineLogsTheStateHashReplayPrints: the README says engine
+// replay prints the live engine's state hash, but nothing showed that
+// hash. The engine now logs it when it stops, and replay of the same log
+// prints it.
+func TestStoppedEngineLogsTheStateHashReplayPrints(t *testing.T) {
+	t.Parallel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	brokers := strings.Join(c.ListenAddrs(), ",")
+	noEnv := func(string) string { return "" }
+
+	ctx, cancel := context.WithCancel(t.Context())
+	out, w := io.Pipe()
+	var stderr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runDev(ctx, []string{"--brokers", brokers, "--http", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "info", "--partitions", "2"},
+			noEnv, w, &stderr)
+		w.Close()
+	}()
+	base := readyURL(t, out)
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	e := &e2e{base: base}
+	const chain = `{"task": "celery.chain", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2]}, {"task": "tasks.mul", "args": [3]}]}, "options": {"task_id": "w1"}}`
+	if code, got := e.do(t, "POST", "/v1/workflows", []byte(chain)); code != http.StatusCreated {
+		t.Fatalf("POST /v1/workflows: %d %v", code, got)
+	}
+	if code, got := e.do(t, "GET", "/v1/workflows/w1?wait=30s", nil); code != http.StatusOK || got.(map[string]any)["result"] != int64(9) {
+		t.Fatalf("GET w1: %d %v, want result 9", code, got)
+	}
+	cancel()
+	if err := <-done; err != nil && ctx.Err() == nil {
+		t.Fatalf("engine dev: %v", err)
+	}
+	m := regexp.MustCompile(`msg="engine: stopped" state_hash=([0-9a-f]{64})`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no state hash in the log of the stopped engine:\n%s", stderr.String())
+	}
+	var replayed bytes.Buffer
+	if err := runReplay(t.Context(), []string{"--brokers", brokers, "--data", t.TempDir()}, noEnv, &replayed, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(replayed.String()); got != m[1] {
+		t.Errorf("engine replay printed %s, the engine logged %s", got, m[1])
+	}
 }

@@ -284,6 +284,13 @@ func runStack(ctx context.Context, s stack) error {
 		}
 		cancel(err)
 	}
+	// What engine replay prints for the same log, once this engine has
+	// folded all of it and held every partition: the one way to compare.
+	if h, err := eng.Store().Hash(); err != nil {
+		s.log.Warn("engine: stopped; no state hash", "err", err)
+	} else {
+		s.log.Info("engine: stopped", "state_hash", fmt.Sprintf("%x", h))
+	}
 	return first
 }
 
