@@ -275,3 +275,24 @@ func TestStoppedEngineLogsTheStateHashReplayPrints(t *testing.T) {
 		t.Errorf("engine replay printed %s, the engine logged %s", got, m[1])
 	}
 }
+
+// TestReplayOfNoTopicSaysSo: a --prefix that names no topic gives the
+// hash of no state, and now says why; it printed that hash and nothing
+// else, as if the log were replayed.
+func TestReplayOfNoTopicSaysSo(t *testing.T) {
+	t.Parallel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	var stdout, stderr bytes.Buffer
+	args := []string{"--brokers", strings.Join(c.ListenAddrs(), ","), "--data", t.TempDir(), "--prefix", "nope."}
+	if err := runReplay(t.Context(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	const want = `engine replay: the events topic nope.events has no records (is --prefix "nope." right?)`
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("stdout %q, stderr %q; want stderr to say %q", stdout.String(), stderr.String(), want)
+	}
+}

@@ -332,6 +332,11 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 		return err
 	}
 	fmt.Fprintf(stdout, "%x\n", res.Hash)
+	if res.Records == 0 {
+		// The hash of no state: say so, for a --prefix that names no
+		// topic of this cluster's.
+		fmt.Fprintf(stderr, "engine replay: the events topic %s has no records (is --prefix %q right?)\n", topic.Names{Prefix: *prefix}.Events(), *prefix)
+	}
 	rate := 0.0
 	if s := res.Took.Seconds(); s > 0 {
 		rate = float64(res.Records) / s
