@@ -98,8 +98,9 @@ func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prome
 	if f.maxBytes <= 0 {
 		return engine.Config{}, errors.New("--max-bytes must be positive")
 	}
-	// As the worker checks them: 0 or less, or past what Kafka's int32 and
-	// int16 hold, made topics of the broker's default size or none.
+	// As the worker checks them: 0 or less was taken silently as the
+	// default (8 partitions, replication 1), and values past Kafka's
+	// int32 and int16 wrapped.
 	if f.partitions < 1 || f.partitions > 1<<20 || f.replication < 1 || f.replication > 1<<10 {
 		return engine.Config{}, errors.New("--partitions and --replication must be positive")
 	}
