@@ -59,7 +59,7 @@
 //	MaxRetriesExceededError  Can't retry tasks.x[<id>] args:(1, 2) kwargs:{}
 //	Retry                    Retry in 0.1s (the failure of a Retrying outcome without cause)
 //	TimeLimitExceeded        the hard limit in seconds, 10.0
-//	SoftTimeLimitExceeded    the soft limit in seconds, 10.0 (Celery's is empty)
+//	SoftTimeLimitExceeded    empty, as Celery's (billiard raises it without arguments)
 //	TaskRevokedError         the reason given to Revoked: revoked, terminated, expired
 //	Error                    a plain Go error's text
 //	TypeError                argument binding (Params) and built-ins

@@ -96,8 +96,8 @@ func TimeLimitExceeded(limit time.Duration) error {
 }
 
 // softTimeLimitExceeded is the cause a task's context is cancelled with
-// when its soft time limit passes. Celery's message is empty; ours names
-// the limit.
-func softTimeLimitExceeded(limit time.Duration) error {
-	return &TaskError{Type: "SoftTimeLimitExceeded", Message: pyrepr.Float(limit.Seconds())}
+// when its soft time limit passes. Its message is empty, as Celery's:
+// billiard raises SoftTimeLimitExceeded() without arguments.
+func softTimeLimitExceeded() error {
+	return &TaskError{Type: "SoftTimeLimitExceeded"}
 }

@@ -73,7 +73,7 @@ func Execute(ctx context.Context, reg *Registry, req *Request, rep Reporter) Out
 	}
 	if d := limit(req.SoftTimeLimit, task.SoftTimeLimit); d > 0 {
 		var cancel context.CancelFunc
-		taskCtx, cancel = context.WithTimeoutCause(hardCtx, d, softTimeLimitExceeded(d))
+		taskCtx, cancel = context.WithTimeoutCause(hardCtx, d, softTimeLimitExceeded())
 		defer cancel()
 	}
 	g := &gate{rep: rep}
