@@ -178,3 +178,19 @@ func BenchmarkSubmitFrozenChord(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHash hashes a store that folded a chord of 100,000 header
+// tasks: what `engine serve` spends on the state hash it logs as it stops.
+func BenchmarkHash(b *testing.B) {
+	const n, every = 100_000, 1000
+	log := record(b, harness.Chaos{}, chord(n).Value()).Log
+	s, _ := setup(b)
+	newFolder(s, every).fold(b, log, 0)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := s.Hash(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds()*float64(b.N), "tasks/s")
+}
