@@ -148,6 +148,11 @@ type State interface {
 	TaskOwner(task string) (string, error)
 	// ClaimTask records that workflow wf uses task id.
 	ClaimTask(task, wf string) error
+	// MadeUpClaim returns the claimed task id of the form "<wf>.<n>" (an
+	// id workflow wf makes up for its node n, n in decimal without
+	// leading zeros) that sorts first as bytes, and the workflow that
+	// claimed it; "" if none.
+	MadeUpClaim(wf string) (task, owner string, err error)
 }
 
 // HeaderReader is a State that can read a workflow's header alone, without

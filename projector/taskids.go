@@ -21,6 +21,10 @@ type IDConflictError struct {
 	// the form of the ids Workflow makes up for its nodes without a
 	// task_id: "<workflow>.<n>".
 	Reserved bool
+	// MadeUp, for the workflow's own id (ID), is a task_id Workflow
+	// claimed that has the form of the ids ID would make up for its
+	// nodes: "<ID>.<n>".
+	MadeUp string
 }
 
 func (e *IDConflictError) Error() string {
@@ -30,9 +34,12 @@ func (e *IDConflictError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "%s: task_id %q", e.Path, e.ID)
 	}
-	if e.Reserved {
+	switch {
+	case e.MadeUp != "":
+		fmt.Fprintf(&b, " would name its tasks without a task_id %s.<n>, and workflow %s already uses task_id %q", e.ID, e.Workflow, e.MadeUp)
+	case e.Reserved:
 		fmt.Fprintf(&b, " is reserved for workflow %s, whose tasks without a task_id are named %s.<n>", e.Workflow, e.Workflow)
-	} else {
+	default:
 		fmt.Fprintf(&b, " is already used by workflow %s", e.Workflow)
 	}
 	return b.String()
@@ -40,7 +47,9 @@ func (e *IDConflictError) Error() string {
 
 // CheckIDs returns an *IDConflictError when workflow wf, submitted with
 // canvas sig, would use an id that another workflow known to st uses: its
-// own id, or a task_id sig gives. An id is used by workflow w when w
+// own id, or a task_id sig gives; or when another workflow claimed an id
+// of the form wf would make up for its nodes ("<wf>.<n>"), since it was
+// given before wf was known. An id is used by workflow w when w
 // claimed it as a task_id, when it is w's id, or when it has the form
 // "<w>.<n>" of the ids w makes up for its nodes (whether or not w has a
 // node n: deciding that would need w's plan, which a State need not keep
@@ -50,7 +59,8 @@ func (e *IDConflictError) Error() string {
 // Fold and the HTTP API both check a submission with it before it is
 // accepted. Each given task_id costs two point reads (its claim, a
 // workflow by that id) and a third, once per prefix, for an id of the form
-// "<w>.<n>"; a canvas without task_ids costs a walk and the reads for wf.
+// "<w>.<n>"; a canvas without task_ids costs a walk and the reads for wf,
+// one of them a seek among the claims.
 func CheckIDs(st State, wf string, sig *canvas.Signature) error {
 	c := idCheck{st: st, wf: wf}
 	if sig.Options.TaskID != wf { // a root that gives it is checked with its path
@@ -58,7 +68,13 @@ func CheckIDs(st State, wf string, sig *canvas.Signature) error {
 			return err
 		}
 	}
-	var err error
+	task, owner, err := st.MadeUpClaim(wf)
+	if err != nil {
+		return err
+	}
+	if task != "" && owner != wf {
+		return &IDConflictError{ID: wf, Workflow: owner, MadeUp: task}
+	}
 	eachNamed(sig, func(s *canvas.Signature, at wirePath) bool {
 		err = c.check(s.Options.TaskID)
 		var conflict *IDConflictError
@@ -97,7 +113,7 @@ func (c *idCheck) check(id string) error {
 			return &IDConflictError{ID: id, Workflow: id}
 		}
 	}
-	if w, ok := madeUpPrefix(id); ok && w != c.wf {
+	if w, ok := MadeUpPrefix(id); ok && w != c.wf {
 		used, known := c.workflows[w]
 		if !known {
 			if used, err = c.used(w); err != nil {
@@ -121,9 +137,9 @@ func (c *idCheck) used(id string) (bool, error) {
 	return w != nil && w.Rejected == "", err
 }
 
-// madeUpPrefix returns w when id has the form "<w>.<n>" of an id that
+// MadeUpPrefix returns w when id has the form "<w>.<n>" of an id that
 // workflow w makes up for node n (n in decimal, without leading zeros).
-func madeUpPrefix(id string) (string, bool) {
+func MadeUpPrefix(id string) (string, bool) {
 	i := strings.LastIndexByte(id, '.')
 	if i <= 0 || i == len(id)-1 {
 		return "", false

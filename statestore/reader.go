@@ -84,6 +84,9 @@ func (r *Reader) PutWorkflow(*projector.Workflow) error { return ErrReadOnly }
 // PutNode returns ErrReadOnly.
 func (r *Reader) PutNode(*projector.Workflow, int32, *projector.Node) error { return ErrReadOnly }
 
+// MadeUpClaim implements projector.State.
+func (r *Reader) MadeUpClaim(wf string) (string, string, error) { return madeUpClaim(r.src, wf) }
+
 // ClaimTask returns ErrReadOnly.
 func (r *Reader) ClaimTask(string, string) error { return ErrReadOnly }
 

@@ -274,6 +274,21 @@ func taskOwner(src source, task string) (string, error) {
 	return owner, err
 }
 
+// madeUpClaim returns the first claimed task id of the form "<wf>.<n>" in
+// key order, and its owner; "" if none.
+func madeUpClaim(src source, wf string) (task, owner string, err error) {
+	prefix := string(appendTaskKey(nil, wf+"."))
+	err = scan(src, prefix, func(k, v []byte) (bool, error) {
+		id := string(k[len(prefixTask):])
+		if w, ok := projector.MadeUpPrefix(id); !ok || w != wf {
+			return true, nil
+		}
+		task, owner = id, string(v)
+		return false, nil
+	})
+	return task, owner, err
+}
+
 // scan calls fn with every record whose key starts with prefix, in key
 // order, until fn returns false or an error.
 func scan(src source, prefix string, fn func(k, v []byte) (bool, error)) (err error) {

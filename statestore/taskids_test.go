@@ -83,3 +83,49 @@ func TestTxnWorkflowHeader(t *testing.T) {
 		t.Error("the Txn remembers an unknown id it was asked about")
 	}
 }
+
+// TestMadeUpClaim finds a claim of the form "<wf>.<n>" among the committed
+// claims and those of the open Txn alike, the first in byte order as
+// MemState does, and passes over ids of other forms.
+func TestMadeUpClaim(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	mem := projector.NewMemState()
+	claim := func(txn *Txn, task, wf string) {
+		t.Helper()
+		if err := txn.ClaimTask(task, wf); err != nil {
+			t.Fatal(err)
+		}
+		if err := mem.ClaimTask(task, wf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txn := s.Begin()
+	for _, id := range []string{"w.2", "w.x", "w.1.1", "w.01", "w.", "ww.1", "v.1"} {
+		claim(txn, id, "old")
+	}
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(st projector.State, wf, wantTask, wantOwner string) {
+		t.Helper()
+		task, owner, err := st.MadeUpClaim(wf)
+		if err != nil || task != wantTask || owner != wantOwner {
+			t.Errorf("%T.MadeUpClaim(%q) = %q, %q, %v; want %q, %q", st, wf, task, owner, err, wantTask, wantOwner)
+		}
+	}
+	txn = s.Begin()
+	defer txn.Discard()
+	for _, st := range []projector.State{txn, s.Reader(), mem} {
+		check(st, "w", "w.2", "old")
+		check(st, "ww", "ww.1", "old")
+		check(st, "u", "", "")
+	}
+	claim(txn, "w.10", "new") // sorts before "w.2"
+	claim(txn, "u.3", "new")
+	for _, st := range []projector.State{txn, mem} {
+		check(st, "w", "w.10", "new")
+		check(st, "u", "u.3", "new")
+	}
+	check(s.Reader(), "w", "w.2", "old") // the Txn's claims are not committed
+}

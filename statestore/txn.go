@@ -332,6 +332,25 @@ func (t *Txn) TaskOwner(task string) (string, error) {
 	return taskOwner(&st.rd, task)
 }
 
+// MadeUpClaim implements projector.State: the first in key order of the
+// claims this Txn made and those committed before it.
+func (t *Txn) MadeUpClaim(wf string) (string, string, error) {
+	st := t.st
+	if st == nil {
+		return "", "", ErrTxnDone
+	}
+	task, owner, err := madeUpClaim(&st.rd, wf)
+	if err != nil {
+		return "", "", err
+	}
+	for id, w := range st.tasks {
+		if p, ok := projector.MadeUpPrefix(id); ok && p == wf && (task == "" || id < task) {
+			task, owner = id, w
+		}
+	}
+	return task, owner, nil
+}
+
 // ClaimTask implements projector.State.
 func (t *Txn) ClaimTask(task, wf string) error {
 	st := t.st

@@ -79,7 +79,8 @@ func TestTaskIDOfAnotherWorkflowIs400(t *testing.T) {
 func TestIDOfAnotherWorkflowIs400(t *testing.T) {
 	t.Parallel()
 	e := setup(t, api.Config{})
-	e.submit(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2]}, {"task": "tasks.add", "args": [3, 4], "options": {"task_id": "mine"}}]}}`)
+	e.submit(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "tasks.add", "args": [1, 2]}, {"task": "tasks.add", "args": [3, 4], "options": {"task_id": "mine"}},
+		{"task": "tasks.add", "args": [5, 6], "options": {"task_id": "next.3"}}]}}`)
 	e.settle()
 	submits := e.b.Submits()
 	task := func(id string) string {
@@ -94,6 +95,8 @@ func TestIDOfAnotherWorkflowIs400(t *testing.T) {
 			`kwargs.tasks[0].options.task_id: task_id \"wf1\" is already used by workflow wf1`},
 		{`{"task": "celery.group", "options": {"task_id": "wf1.2"}, "kwargs": {"tasks": [` + task("wf1.2") + `]}}`,
 			`options.task_id: task_id \"wf1.2\" is reserved for workflow wf1, whose tasks without a task_id are named wf1.<n>`},
+		// A workflow whose made-up ids a task_id given earlier has taken.
+		{task("next"), `workflow id \"next\" would name its tasks without a task_id next.<n>, and workflow wf1 already uses task_id \"next.3\"`},
 	} {
 		e.expect(e.do("POST", "/v1/workflows", c.body), http.StatusBadRequest, `{"error":"`+c.want+`"}`)
 	}

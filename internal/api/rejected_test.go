@@ -49,6 +49,7 @@ func (s lockedState) Node(w *projector.Workflow, i int32) (*projector.Node, erro
 	return &projector.Node{}, nil
 }
 func (s lockedState) TaskOwner(string) (string, error)                          { return "", nil }
+func (s lockedState) MadeUpClaim(string) (string, string, error)                { return "", "", nil }
 func (s lockedState) PutWorkflow(*projector.Workflow) error                     { panic("read-only") }
 func (s lockedState) PutNode(*projector.Workflow, int32, *projector.Node) error { panic("read-only") }
 func (s lockedState) ClaimTask(string, string) error                            { panic("read-only") }

@@ -69,5 +69,19 @@ func (s *Snapshot) PutWorkflow(*projector.Workflow) error { return errReadOnly }
 // PutNode implements projector.State; it fails.
 func (s *Snapshot) PutNode(*projector.Workflow, int32, *projector.Node) error { return errReadOnly }
 
+// MadeUpClaim implements projector.State.
+func (s *Snapshot) MadeUpClaim(wf string) (string, string, error) {
+	var task string
+	for id := range s.owners {
+		if w, ok := projector.MadeUpPrefix(id); ok && w == wf && (task == "" || id < task) {
+			task = id
+		}
+	}
+	if task == "" {
+		return "", "", nil
+	}
+	return task, s.owners[task], nil
+}
+
 // ClaimTask implements projector.State; it fails.
 func (s *Snapshot) ClaimTask(string, string) error { return errReadOnly }
