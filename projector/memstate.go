@@ -62,16 +62,8 @@ func (s *MemState) ClaimTask(task, wf string) error {
 
 // MadeUpClaim implements State, by a look at every claim.
 func (s *MemState) MadeUpClaim(wf string) (string, string, error) {
-	var task string
-	for id := range s.tasks {
-		if w, ok := MadeUpPrefix(id); ok && w == wf && (task == "" || id < task) {
-			task = id
-		}
-	}
-	if task == "" {
-		return "", "", nil
-	}
-	return task, s.tasks[task], nil
+	task, owner := MadeUpClaimIn(s.tasks, wf)
+	return task, owner, nil
 }
 
 // WorkflowIDs returns the ids of every workflow, sorted.

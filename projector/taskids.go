@@ -137,6 +137,17 @@ func (c *idCheck) used(id string) (bool, error) {
 	return w != nil && w.Rejected == "", err
 }
 
+// MadeUpClaimIn is State.MadeUpClaim over claims, a map from task id to
+// the workflow that claimed it, for a State that keeps its claims in one.
+func MadeUpClaimIn(claims map[string]string, wf string) (task, owner string) {
+	for id, w := range claims {
+		if p, ok := MadeUpPrefix(id); ok && p == wf && (task == "" || id < task) {
+			task, owner = id, w
+		}
+	}
+	return task, owner
+}
+
 // MadeUpPrefix returns w when id has the form "<w>.<n>" of an id that
 // workflow w makes up for node n (n in decimal, without leading zeros).
 func MadeUpPrefix(id string) (string, bool) {

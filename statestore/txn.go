@@ -343,10 +343,8 @@ func (t *Txn) MadeUpClaim(wf string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	for id, w := range st.tasks {
-		if p, ok := projector.MadeUpPrefix(id); ok && p == wf && (task == "" || id < task) {
-			task, owner = id, w
-		}
+	if mine, w := projector.MadeUpClaimIn(st.tasks, wf); mine != "" && (task == "" || mine < task) {
+		task, owner = mine, w
 	}
 	return task, owner, nil
 }

@@ -71,16 +71,8 @@ func (s *Snapshot) PutNode(*projector.Workflow, int32, *projector.Node) error { 
 
 // MadeUpClaim implements projector.State.
 func (s *Snapshot) MadeUpClaim(wf string) (string, string, error) {
-	var task string
-	for id := range s.owners {
-		if w, ok := projector.MadeUpPrefix(id); ok && w == wf && (task == "" || id < task) {
-			task = id
-		}
-	}
-	if task == "" {
-		return "", "", nil
-	}
-	return task, s.owners[task], nil
+	task, owner := projector.MadeUpClaimIn(s.owners, wf)
+	return task, owner, nil
 }
 
 // ClaimTask implements projector.State; it fails.
