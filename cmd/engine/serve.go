@@ -102,7 +102,7 @@ func (f *serverFlags) engineConfig(brokers []string, log *slog.Logger, reg prome
 	// default (8 partitions, replication 1), and values past Kafka's
 	// int32 and int16 wrapped.
 	if f.partitions < 1 || f.partitions > 1<<20 || f.replication < 1 || f.replication > 1<<10 {
-		return engine.Config{}, errors.New("--partitions and --replication must be positive")
+		return engine.Config{}, errors.New("--partitions and --replication must be positive (at most 1048576 and 1024)")
 	}
 	interval := f.commitInterval
 	switch {
