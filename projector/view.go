@@ -115,14 +115,15 @@ func taskView(pn *PlanNode, n *Node) *TaskView {
 	if n.Status == Custom {
 		t.State, t.Meta = n.Custom, n.Meta
 	}
-	if n.Status == Retry || n.Status == Pending && n.Attempt > 0 {
-		// Celery's backend shows what the attempt that asked for the
-		// retry stored, RETRY with its own retries, until the next
-		// attempt stores a state of its own: sent again, not yet
-		// started, a task still reads RETRY.
+	// Celery's backend shows what the attempt that asked for the retry
+	// stored, RETRY with its own retries, until the next attempt stores a
+	// state of its own: sent again, not yet started, a task still reads
+	// RETRY.
+	retrying := n.Status == Retry || n.Status == Pending && n.Attempt > 0
+	if retrying {
 		t.State, t.Retries = Retry.String(), n.Attempt-1
 	}
-	if n.Status == Failure || n.Status == Revoked || t.State == Retry.String() {
+	if n.Status == Failure || n.Status == Revoked || retrying {
 		t.Error = errorView(n.Err)
 	}
 	if t.Args == nil {
