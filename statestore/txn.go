@@ -39,7 +39,11 @@ type txnState struct {
 	slab  [][]nodeEntry
 	slabN int
 
-	tasks   map[string]string
+	tasks map[string]string
+	// madeUp indexes tasks by workflow w for the claims of the form
+	// "<w>.<n>": the one that sorts first, and its owner. MadeUpClaim,
+	// asked once per submission, reads it instead of every claim.
+	madeUp  map[string]claimRef
 	applied map[appliedRef]int64
 	// timers maps a timer key to true (put) or false (delete).
 	timers map[string]bool
@@ -52,6 +56,9 @@ type txnState struct {
 	err      error
 	buf, val []byte
 }
+
+// claimRef is a claimed task id and the workflow that claimed it.
+type claimRef struct{ task, owner string }
 
 type wfEntry struct {
 	id string
@@ -95,6 +102,7 @@ func newTxnState() *txnState {
 		wfs:     map[string]*wfEntry{},
 		nodes:   map[nodeRef]*nodeEntry{},
 		tasks:   map[string]string{},
+		madeUp:  map[string]claimRef{},
 		applied: map[appliedRef]int64{},
 		timers:  map[string]bool{},
 	}
@@ -136,6 +144,7 @@ func (st *txnState) reset() {
 	st.wfs = resetMap(st.wfs)
 	st.nodes = resetMap(st.nodes)
 	st.tasks = resetMap(st.tasks)
+	st.madeUp = resetMap(st.madeUp)
 	st.applied = resetMap(st.applied)
 	st.timers = resetMap(st.timers)
 	st.last, st.err = nil, nil
@@ -343,8 +352,8 @@ func (t *Txn) MadeUpClaim(wf string) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if mine, w := projector.MadeUpClaimIn(st.tasks, wf); mine != "" && (task == "" || mine < task) {
-		task, owner = mine, w
+	if mine, ok := st.madeUp[wf]; ok && (task == "" || mine.task < task) {
+		task, owner = mine.task, mine.owner
 	}
 	return task, owner, nil
 }
@@ -356,6 +365,11 @@ func (t *Txn) ClaimTask(task, wf string) error {
 		return ErrTxnDone
 	}
 	st.tasks[task] = wf
+	if p, ok := projector.MadeUpPrefix(task); ok {
+		if cur, ok := st.madeUp[p]; !ok || task < cur.task {
+			st.madeUp[p] = claimRef{task, wf}
+		}
+	}
 	return nil
 }
 
