@@ -20,6 +20,16 @@ import (
 // Invalid UTF-8 in strings is replaced by U+FFFD. Objects with a repeated
 // key keep the last one, as Python does.
 func DecodeJSON(data []byte) (any, error) {
+	if v, ok := fastDecode(data); ok {
+		return v, nil
+	}
+	// A document fastDecode does not take is decoded again with
+	// encoding/json, which says what is wrong with it.
+	return decodeJSONStd(data)
+}
+
+// decodeJSONStd is DecodeJSON with encoding/json.
+func decodeJSONStd(data []byte) (any, error) {
 	d := NewDecoder(bytes.NewReader(data))
 	v, err := d.Decode()
 	if err == io.EOF {
