@@ -195,7 +195,11 @@ type Engine struct {
 
 	mu      sync.Mutex
 	changed chan struct{}
-	queues  map[string]bool
+	// queues maps each queue whose tasks topic exists to that topic's
+	// name; evTopic is the events topic's. Both are made once: outputs
+	// go to them by the hundred thousand.
+	queues  map[string]string
+	evTopic string
 	// timerWake is signalled when new timers were committed.
 	timerWake chan struct{}
 	// ended is how the last transactions ended (hanging.go).
@@ -234,10 +238,10 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 		return nil, fmt.Errorf("engine: kafka client: %w", err)
 	}
 	e := &Engine{
-		cfg: cfg, names: topic.Names{Prefix: cfg.Prefix}, kopts: base, store: store, codec: codec,
+		cfg: cfg, names: topic.Names{Prefix: cfg.Prefix}, evTopic: topic.Names{Prefix: cfg.Prefix}.Events(), kopts: base, store: store, codec: codec,
 		folder: projector.New(cfg.Fold), log: cfg.Logger,
 		producer: producer, adm: kadm.NewClient(producer), held: newHoldings(),
-		changed: make(chan struct{}), queues: map[string]bool{}, timerWake: make(chan struct{}, 1),
+		changed: make(chan struct{}), queues: map[string]string{}, timerWake: make(chan struct{}, 1),
 	}
 	e.m = newMetrics(cfg.Registerer, func() float64 { return float64(len(e.held.caughtUpList())) })
 	return e, nil
@@ -344,7 +348,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			return nil
 		}
 	}
-	e.queues[topic.DefaultQueue] = true
+	e.queues[topic.DefaultQueue] = e.names.Tasks(topic.DefaultQueue)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup

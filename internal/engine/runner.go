@@ -456,23 +456,23 @@ func (s *outputs) send(o *events.Event) {
 	if string(s.key) != o.Workflow {
 		s.key = []byte(o.Workflow)
 	}
-	s.produce(&kgo.Record{Topic: e.names.Events(), Key: s.key, Value: val})
+	s.produce(&kgo.Record{Topic: e.evTopic, Key: s.key, Value: val})
 	switch b := o.Body.(type) {
 	case *events.TaskDispatched:
-		q, err := e.queue(b)
+		t, err := e.tasksTopic(b)
 		if err != nil {
 			s.err = err
 			return
 		}
-		s.produce(&kgo.Record{Topic: e.names.Tasks(q), Key: []byte(o.Task), Value: val})
+		s.produce(&kgo.Record{Topic: t, Key: []byte(o.Task), Value: val})
 	case *events.TaskRevoked:
 		s.produce(&kgo.Record{Topic: e.names.Control(), Key: []byte(o.Task), Value: val})
 	}
 }
 
-// queue returns the queue of a dispatched task, creating its topic the
-// first time.
-func (e *Engine) queue(d *events.TaskDispatched) (string, error) {
+// tasksTopic returns the topic of a dispatched task's queue, creating it
+// the first time.
+func (e *Engine) tasksTopic(d *events.TaskDispatched) (string, error) {
 	q := d.Queue
 	if q == "" {
 		q = e.cfg.Routes[d.Name]
@@ -480,16 +480,17 @@ func (e *Engine) queue(d *events.TaskDispatched) (string, error) {
 	if q == "" {
 		q = topic.DefaultQueue
 	}
-	if e.queues[q] {
-		return q, nil
+	if t, ok := e.queues[q]; ok {
+		return t, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Tasks(q)); err != nil {
+	t := e.names.Tasks(q)
+	if err := topic.Ensure(ctx, e.adm, e.cfg.Topics, t); err != nil {
 		return "", err
 	}
-	e.queues[q] = true
-	return q, nil
+	e.queues[q] = t
+	return t, nil
 }
 
 // deadLetter sets a record aside, unchanged, with why in its headers.
