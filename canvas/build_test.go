@@ -2,6 +2,7 @@ package canvas
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/fugue-run/fugue/value"
@@ -66,6 +67,9 @@ func TestBuilderErrors(t *testing.T) {
 		{"non-value arg", &Signature{Task: "a", Args: []any{1}}, "args[0]: unsupported type int"},
 		{"header group with members", &Signature{Kind: KindChord, Task: "celery.chord", Body: S("b"), HeaderGroup: Group(S("a"))}, "kwargs.header.kwargs.tasks: the header's members belong in the chord's Tasks"},
 		{"bad eta", S("a").Set(Options{ETA: "now"}), `options.eta: invalid ISO 8601 time "now"`},
+		{"infinite countdown", S("a").Set(Options{Countdown: math.Inf(1)}), "options.countdown: must be a finite number, not Infinity"},
+		{"NaN time limit", S("a").Set(Options{TimeLimit: math.NaN()}), "options.time_limit: must be a finite number, not NaN"},
+		{"NaN arg", S("a", math.NaN(), math.Inf(-1)).Set(Options{Expires: math.Inf(-1)}), "options.expires: must be a finite number, not -Infinity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,9 @@
 package canvas
 
-import "strconv"
+import (
+	"math"
+	"strconv"
+)
 
 // The checks below are shared by the parser (on wire values) and by
 // Validate (on the typed fields, which hold the same value types), so
@@ -16,6 +19,9 @@ func checkSeconds(v any) string {
 			return "must be at least 0"
 		}
 	case float64:
+		if msg := checkFinite(x); msg != "" {
+			return msg
+		}
 		if x < 0 {
 			return "must be at least 0"
 		}
@@ -39,6 +45,9 @@ func checkCountdown(v any) string {
 			return "out of range: below -2147483648"
 		}
 	case float64:
+		if msg := checkFinite(x); msg != "" {
+			return msg
+		}
 		if x < minCountdown {
 			return "out of range: below -2147483648"
 		}
@@ -52,8 +61,10 @@ func checkCountdown(v any) string {
 // expires the task at once) or an ISO 8601 time.
 func checkExpires(v any) string {
 	switch x := v.(type) {
-	case int64, float64:
+	case int64:
 		return ""
+	case float64:
+		return checkFinite(x)
 	case string:
 		return checkISO(x)
 	default:
@@ -137,6 +148,22 @@ func quote(s string) string {
 func checkPlainTaskName(task string) string {
 	if k := kindByTask(task); k != KindTask {
 		return "reserved for a " + k.String()
+	}
+	return ""
+}
+
+// checkFinite refuses a NaN or infinite option. Python's json reads them
+// (NaN, Infinity, 1e999), and Celery's apply_async then fails on such a
+// countdown or expires (timedelta raises OverflowError or ValueError); no
+// time limit or backoff means anything by them.
+func checkFinite(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "must be a finite number, not NaN"
+	case math.IsInf(f, 1):
+		return "must be a finite number, not Infinity"
+	case math.IsInf(f, -1):
+		return "must be a finite number, not -Infinity"
 	}
 	return ""
 }

@@ -53,6 +53,15 @@ func TestParseErrors(t *testing.T) {
 		{"chunks n float", `{"task": "celery.chunks", "kwargs": {"task": ` + add + `, "it": [], "n": 2.0}}`, "kwargs.n: expected an integer"},
 		{"countdown type", `{"task": "t", "options": {"countdown": "1"}}`, "options.countdown: expected a number"},
 		{"countdown out of range", `{"task": "t", "options": {"countdown": -2147483648.5}}`, "options.countdown: out of range: below -2147483648"},
+		// Python's json reads them; Celery's apply_async then raises
+		// (timedelta(seconds=inf): OverflowError, nan: ValueError).
+		{"countdown infinite", `{"task": "t", "options": {"countdown": Infinity}}`, "options.countdown: must be a finite number, not Infinity"},
+		{"countdown past the float range", `{"task": "t", "options": {"countdown": 1e999}}`, "options.countdown: must be a finite number, not Infinity"},
+		{"expires NaN", `{"task": "t", "options": {"expires": NaN}}`, "options.expires: must be a finite number, not NaN"},
+		{"time_limit -Infinity", `{"task": "t", "options": {"time_limit": -Infinity}}`, "options.time_limit: must be a finite number, not -Infinity"},
+		{"soft_time_limit Infinity", `{"task": "t", "options": {"soft_time_limit": Infinity}}`, "options.soft_time_limit: must be a finite number, not Infinity"},
+		{"retry_backoff NaN", `{"task": "t", "options": {"retry_backoff": NaN}}`, "options.retry_backoff: must be a finite number, not NaN"},
+		{"retry_backoff_max Infinity", `{"task": "t", "options": {"retry_backoff_max": Infinity}}`, "options.retry_backoff_max: must be a finite number, not Infinity"},
 		{"eta type", `{"task": "t", "options": {"eta": 5}}`, "options.eta: expected an ISO 8601 time"},
 		{"eta invalid", `{"task": "t", "options": {"eta": "tomorrow"}}`, `options.eta: invalid ISO 8601 time "tomorrow"`},
 		{"eta kombu invalid", `{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "x"}}}`, `options.eta: invalid ISO 8601 time "x"`},

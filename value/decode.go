@@ -14,9 +14,11 @@ import (
 //
 // Integers (no fraction, no exponent) become int64, other numbers float64
 // (`4.0` and `1e3` are floats), objects map[string]any and arrays []any.
-// An integer outside the int64 range and a number outside the float64
-// range are errors (a float too small to represent reads as 0, as in
-// Python). Anything but white space after the document is an error.
+// As in Python's json, `NaN`, `Infinity` and `-Infinity` are floats (kombu
+// writes Python's non-finite floats so), a float beyond the float64 range
+// reads as ±Inf and one too small to represent as 0. An integer outside
+// the int64 range is an error. Anything but white space after the
+// document is an error.
 // Invalid UTF-8 in strings is replaced by U+FFFD. Objects with a repeated
 // key keep the last one, as Python does.
 func DecodeJSON(data []byte) (any, error) {
@@ -113,17 +115,15 @@ func fromJSON(v any) (any, error) {
 }
 
 // parseNumber reads a JSON number: an int64 when it has neither fraction
-// nor exponent, a float64 otherwise.
+// nor exponent, a float64 otherwise (±Inf beyond its range and 0 below
+// it, as Python reads them).
 func parseNumber(s string) (any, error) {
 	if strings.ContainsAny(s, ".eE") {
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			var ne *strconv.NumError
-			if errors.As(err, &ne) && ne.Err == strconv.ErrRange && f == 0 {
-				return f, nil // underflow reads as 0, as in Python
-			}
 			if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
-				return nil, newError(fmt.Sprintf("number %s is out of the float64 range", short(s)))
+				return f, nil
 			}
 			return nil, newError(fmt.Sprintf("invalid number %q", short(s)))
 		}

@@ -19,7 +19,10 @@ func MarshalJSON(v any) ([]byte, error) {
 // languages: an int64 is written as an integer, and a float64 the way
 // Python's repr writes it, so that Python's json and DecodeJSON read it
 // back as the same float: `4.0` (never `4`), `1e+16`, `1e-05`,
-// `0.1`. NaN and ±Inf have no JSON form and are errors.
+// `0.1`. NaN and ±Inf are written as Python's json.dumps writes them,
+// `NaN`, `Infinity` and `-Infinity`, which Python's json and DecodeJSON
+// read back (kombu's JSON serializer carries them so in Celery's messages
+// and results); they are not strict JSON.
 //
 // Strings are written as UTF-8 with `"`, `\`, control characters and
 // U+2028/U+2029 escaped; invalid UTF-8 is replaced by U+FFFD. A []byte is
@@ -102,11 +105,11 @@ const tooDeep = "nesting deeper than 10000 levels"
 func appendFloat(dst []byte, f float64) ([]byte, error) {
 	switch {
 	case math.IsNaN(f):
-		return dst, newError("NaN has no JSON form")
+		return append(dst, "NaN"...), nil
 	case math.IsInf(f, 1):
-		return dst, newError("+Inf has no JSON form")
+		return append(dst, "Infinity"...), nil
 	case math.IsInf(f, -1):
-		return dst, newError("-Inf has no JSON form")
+		return append(dst, "-Infinity"...), nil
 	}
 	exp := 0
 	if f != 0 {

@@ -6,7 +6,8 @@ import "bytes"
 // Python's type-aware comparison in our conformance tests: int64(4) and
 // float64(4) differ, as do "a" and []byte("a"). A nil []any equals an
 // empty one and a nil map an empty one. Floats compare with ==, so 0.0
-// equals -0.0. Anything that is not a value is equal to nothing.
+// equals -0.0, except that NaN equals NaN: a value carried unchanged is
+// equal to itself. Anything that is not a value is equal to nothing.
 func Equal(a, b any) bool {
 	switch x := a.(type) {
 	case nil:
@@ -19,7 +20,7 @@ func Equal(a, b any) bool {
 		return ok && x == y
 	case float64:
 		y, ok := b.(float64)
-		return ok && x == y
+		return ok && (x == y || x != x && y != y)
 	case string:
 		y, ok := b.(string)
 		return ok && x == y

@@ -1,6 +1,7 @@
 package value
 
 import (
+	"math"
 	"strconv"
 	"unicode"
 	"unicode/utf16"
@@ -8,11 +9,13 @@ import (
 )
 
 // fastDecode decodes a whole JSON document the way DecodeJSON does, in
-// one pass over data, without encoding/json. It handles the documents
-// that decode without error; for anything else (a syntax error, a number
-// out of range, a document nested deeper than fastMaxDepth) it reports
-// false, and DecodeJSON takes the encoding/json path, which says what is
-// wrong. FuzzFastDecode checks that the two agree.
+// one pass over data, without encoding/json. It takes every document
+// that decodes: Python's json (NaN, Infinity and -Infinity, which
+// encoding/json does not read, included). For anything else (a syntax
+// error, an integer out of range, nesting deeper than fastMaxDepth) it
+// reports false, and DecodeJSON takes the encoding/json path, which says
+// what is wrong. FuzzFastDecode checks that the two agree on what
+// encoding/json reads.
 //
 // It is several times faster than encoding/json on a large canvas, and
 // allocates less: arrays and objects are made at their final size, and
@@ -32,9 +35,9 @@ func fastDecode(data []byte) (any, bool) {
 	return v, true
 }
 
-// fastMaxDepth bounds the nesting fastDecode follows; deeper documents
-// go to encoding/json (which refuses past 10,000 levels).
-const fastMaxDepth = 1000
+// fastMaxDepth bounds the nesting fastDecode follows, as encoding/json's
+// (which refuses deeper documents).
+const fastMaxDepth = 10000
 
 // Interning: strings of at most internMaxLen bytes are kept in a map of
 // at most internMax entries per document.
@@ -78,6 +81,12 @@ func (d *fastDecoder) value(depth int) (any, bool) {
 		return false, d.literal("false")
 	case c == 'n':
 		return nil, d.literal("null")
+	case c == 'N':
+		return math.NaN(), d.literal("NaN")
+	case c == 'I':
+		return math.Inf(1), d.literal("Infinity")
+	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
+		return math.Inf(-1), d.literal("-Infinity")
 	case c == '-' || c >= '0' && c <= '9':
 		return d.number()
 	}
@@ -348,8 +357,9 @@ func (d *fastDecoder) makeString(s []byte) any {
 }
 
 // number decodes the number at d.pos with parseNumber's rules: an int64
-// without fraction or exponent, else a float64. A number out of range is
-// left to the encoding/json path, for its error.
+// without fraction or exponent, else a float64 (±Inf beyond its range, as
+// in Python). An integer out of range is left to the encoding/json path,
+// for its error.
 func (d *fastDecoder) number() (any, bool) {
 	start := d.pos
 	if d.data[d.pos] == '-' {
@@ -392,7 +402,7 @@ func (d *fastDecoder) number() (any, bool) {
 	s := d.data[start:d.pos]
 	if isFloat {
 		f, err := strconv.ParseFloat(string(s), 64)
-		if err != nil {
+		if err != nil && !math.IsInf(f, 0) { // ErrRange: ±Inf, or 0 below the range
 			return nil, false
 		}
 		return f, true

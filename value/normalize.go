@@ -16,7 +16,8 @@ import (
 //   - every signed and unsigned integer type to int64 (an unsigned value
 //     above math.MaxInt64 is an error);
 //   - float32 to the float64 of its shortest decimal form (float32(0.1)
-//     becomes 0.1, not 0.10000000149011612), float64 as it is;
+//     becomes 0.1, not 0.10000000149011612), float64 as it is (NaN and
+//     ±Inf included, as Python's floats);
 //   - json.Number with the rules of DecodeJSON, json.RawMessage by
 //     decoding it;
 //   - a slice or array of any convertible type to []any, except a slice of
@@ -26,8 +27,7 @@ import (
 //   - named types (type Celsius float64) by their underlying kind;
 //   - pointers and interfaces to what they point at (nil to nil).
 //
-// NaN and ±Inf are errors (JSON cannot carry them), as are structs,
-// channels, functions, complex numbers, maps with other key types, and
+// Structs, channels, functions, complex numbers, maps with other key types, and
 // nesting deeper than MaxDepth (which also catches cycles). The error is a
 // *PathError naming where the offending part sits.
 func Normalize(v any) (any, error) {
@@ -49,7 +49,7 @@ func normalize(v any, depth int) (any, error) {
 	case int32:
 		return int64(x), nil
 	case float64:
-		return checkFloat(x)
+		return x, nil
 	case json.Number:
 		return parseNumber(string(x))
 	case json.RawMessage:
@@ -88,13 +88,6 @@ func normalize(v any, depth int) (any, error) {
 	return normalizeReflect(reflect.ValueOf(v), depth)
 }
 
-func checkFloat(f float64) (any, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil, newError(fmt.Sprintf("%v is not a value (JSON cannot carry it)", f))
-	}
-	return f, nil
-}
-
 func normalizeReflect(rv reflect.Value, depth int) (any, error) {
 	switch rv.Kind() {
 	case reflect.Bool:
@@ -110,13 +103,13 @@ func normalizeReflect(rv reflect.Value, depth int) (any, error) {
 	case reflect.Float32:
 		f := rv.Float()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return checkFloat(f)
+			return f, nil
 		}
 		// The float64 closest to the float32's shortest decimal form.
 		g, _ := strconv.ParseFloat(strconv.FormatFloat(f, 'g', -1, 32), 64)
 		return g, nil
 	case reflect.Float64:
-		return checkFloat(rv.Float())
+		return rv.Float(), nil
 	case reflect.String:
 		return rv.String(), nil
 	case reflect.Pointer, reflect.Interface:
@@ -170,7 +163,7 @@ func normalizeReflect(rv reflect.Value, depth int) (any, error) {
 }
 
 // Check reports whether v is a value tree: only the types of the package
-// comment, no NaN or ±Inf, nesting at most MaxDepth. It returns nil or a
+// comment, nesting at most MaxDepth. It returns nil or a
 // *PathError naming the first offending part (dict keys in sorted order).
 func Check(v any) error {
 	return check(v, 0)
@@ -178,11 +171,8 @@ func Check(v any) error {
 
 func check(v any, depth int) error {
 	switch x := v.(type) {
-	case nil, bool, int64, string, []byte:
+	case nil, bool, int64, float64, string, []byte:
 		return nil
-	case float64:
-		_, err := checkFloat(x)
-		return err
 	case []any:
 		if depth >= MaxDepth {
 			return newError(tooDeep)

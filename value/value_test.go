@@ -84,9 +84,6 @@ func TestNormalizeErrors(t *testing.T) {
 		{map[string]any{"ok": 1, "f": map[string]complex64{"z": 1}}, `value: .f.z: unsupported type complex64`},
 		{map[int]string{1: "a"}, "value: unsupported type map[int]string (dict keys must be strings)"},
 		{uint64(math.MaxUint64), "value: integer 18446744073709551615 overflows int64"},
-		{[]float64{1, math.NaN()}, "value: [1]: NaN is not a value (JSON cannot carry it)"},
-		{float32(math.Inf(1)), "value: +Inf is not a value (JSON cannot carry it)"},
-		{json.Number("1e999"), "value: number 1e999 is out of the float64 range"},
 		{cyc, "nesting deeper than 10000 levels"},
 	}
 	for _, tt := range tests {
