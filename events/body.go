@@ -5,7 +5,7 @@ import (
 	"reflect"
 )
 
-// Branches of the Event.body union, in the order of schemas/v2/event.avsc.
+// Branches of the Event.body union, in the order of schemas/v3/event.avsc.
 // The numbers are on the wire: never reorder them; new bodies go last.
 const (
 	bodyWorkflowSubmitted = iota
@@ -101,6 +101,7 @@ func (e *encoder) body(body Body) {
 		e.int(x.MaxRetries)
 		e.int(x.Priority)
 		e.optFailure(".parent_failure", x.ParentFailure)
+		e.boolean(x.TimeLimitFloat)
 	case *TaskStarted:
 		e.long(bodyTaskStarted)
 		e.int(x.Attempt)
@@ -173,18 +174,19 @@ func (r *reader) body() Body {
 		return &WorkflowCompleted{State: r.str(), Result: r.value(), Error: r.optFailure(), ErrorTask: r.str()}
 	case bodyTaskDispatched:
 		return &TaskDispatched{
-			Name:          r.str(),
-			Args:          r.list(),
-			Kwargs:        r.dict(),
-			Attempt:       r.int32(),
-			Queue:         r.str(),
-			ParentID:      r.str(),
-			Expires:       r.long(),
-			TimeLimit:     r.double(),
-			SoftTimeLimit: r.double(),
-			MaxRetries:    r.int32(),
-			Priority:      r.int32(),
-			ParentFailure: r.optFailure(),
+			Name:           r.str(),
+			Args:           r.list(),
+			Kwargs:         r.dict(),
+			Attempt:        r.int32(),
+			Queue:          r.str(),
+			ParentID:       r.str(),
+			Expires:        r.long(),
+			TimeLimit:      r.double(),
+			SoftTimeLimit:  r.double(),
+			MaxRetries:     r.int32(),
+			Priority:       r.int32(),
+			ParentFailure:  r.optFailure(),
+			TimeLimitFloat: r.boolean(),
 		}
 	case bodyTaskStarted:
 		return &TaskStarted{Attempt: r.int32(), Worker: r.str()}

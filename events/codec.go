@@ -10,10 +10,10 @@ import (
 )
 
 // The fingerprints of the schemas this file's hand-written encoder and
-// decoder implement: schemas/v2. NewCodec refuses to run on another, so a
+// decoder implement: schemas/v3. NewCodec refuses to run on another, so a
 // new schema version cannot be released without updating the code.
 const (
-	implementedEvent     uint64 = 0x375d72d56a33cac2
+	implementedEvent     uint64 = 0x99b19b33a80a0899
 	implementedSignature uint64 = 0x041eae7f8ff66b37
 )
 

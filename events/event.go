@@ -75,6 +75,12 @@ type TaskDispatched struct {
 	Priority   int32
 	// ParentFailure is set for an errback: the failure it handles.
 	ParentFailure *Failure
+	// TimeLimitFloat is true when the canvas gave TimeLimit as a float
+	// (1.0), false for an integer (1) or none: TimeLimitExceeded's
+	// message is the limit as given, "1.0" or "1", as Celery's. Schemas
+	// before v3 have no such field: their records read false, so that a
+	// whole limit reads as an integer.
+	TimeLimitFloat bool
 }
 
 // TaskStarted says a worker began an attempt.

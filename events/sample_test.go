@@ -76,6 +76,7 @@ func samples() []*Event {
 			Name: "tasks.add", Args: []any{int64(2), 2.0, nested()}, Kwargs: map[string]any{"scale": 1.5, "opts": nested()},
 			Attempt: 2, Queue: "math", ParentID: "wf-1.t0", Expires: 1767225660000000,
 			TimeLimit: 30, SoftTimeLimit: 25.5, MaxRetries: -1, Priority: 9, ParentFailure: &failure,
+			TimeLimitFloat: true,
 		}),
 		env("wf-1.t1", &TaskStarted{Attempt: 1, Worker: "worker/host-1"}),
 		env("wf-1.t1", &TaskSucceeded{Attempt: 1, Result: []any{nested(), int64(4), 4.0}}),

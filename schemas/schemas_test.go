@@ -35,6 +35,9 @@ var released = []release{
 	// v2: TaskRetrying.explicit (an explicit retry or an autoretry).
 	{"v2/event.avsc", 0x375d72d56a33cac2, "a11640f8c5a5070b8186d9890f2d5e6436fcdb98667b47f2bb1654f305e90aba"},
 	{"v2/signature.avsc", 0x041eae7f8ff66b37, "67de42497f3f065c2590ac147b18c921947c5fff1d7d2bb731e7f16e057fd025"},
+	// v3: TaskDispatched.time_limit_float (a time_limit given as a float or an integer).
+	{"v3/event.avsc", 0x99b19b33a80a0899, "621368d526a9daca5e40c252c907fdc21f980049825c2d555cb7b473759f3626"},
+	{"v3/signature.avsc", 0x041eae7f8ff66b37, "67de42497f3f065c2590ac147b18c921947c5fff1d7d2bb731e7f16e057fd025"},
 }
 
 func TestReleasedSchemasAreFrozen(t *testing.T) {
@@ -162,5 +165,5 @@ func ExampleEvent() {
 		panic(err)
 	}
 	fmt.Printf("Event v%d: fingerprint %016x\n", schemas.Latest, fp)
-	// Output: Event v2: fingerprint 375d72d56a33cac2
+	// Output: Event v3: fingerprint 99b19b33a80a0899
 }

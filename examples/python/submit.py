@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Submits a canvas to Fugue from Python, with no Fugue code: the record is a
 WorkflowSubmitted event in Avro single-object encoding (Fugue's published
-schema, schemas/v2/event.avsc), written to the events topic with the
+schema, schemas/v3/event.avsc), written to the events topic with the
 workflow id as its key, partitioned as Kafka's Java client does (murmur2).
 Any Kafka client and any Avro library can do this.
 
 Usage:
-  python3 submit.py --brokers 127.0.0.1:19092 --schema ../../schemas/v2/event.avsc \
+  python3 submit.py --brokers 127.0.0.1:19092 --schema ../../schemas/v3/event.avsc \
       [--prefix fugue.] [--id WORKFLOW_ID] CANVAS.json|-
 
 The canvas is Celery's own JSON form (json.dumps(chain(add.s(2, 2), mul.s(8)))).
@@ -62,7 +62,7 @@ def encode(schema_json, record):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--brokers", required=True)
-    ap.add_argument("--schema", required=True, help="path to schemas/v2/event.avsc")
+    ap.add_argument("--schema", required=True, help="path to schemas/v3/event.avsc")
     ap.add_argument("--prefix", default="fugue.")
     ap.add_argument("--id", help="workflow id (default: the canvas's task_id, else a new uuid)")
     ap.add_argument("canvas")
