@@ -58,7 +58,7 @@
 //	EncodeError              result is not encodable: [1].a: chan int is not a value
 //	MaxRetriesExceededError  Can't retry tasks.x[<id>] args:(1, 2) kwargs:{}
 //	Retry                    Retry in 0.1s (the failure of a Retrying outcome without cause)
-//	TimeLimitExceeded        the hard limit in seconds, 10.0
+//	TimeLimitExceeded        the hard limit in seconds as given: 10, 1.5, 10.0 (a canvas's float)
 //	SoftTimeLimitExceeded    empty, as Celery's (billiard raises it without arguments)
 //	TaskRevokedError         the reason given to Revoked: revoked, terminated, expired
 //	Error                    a plain Go error's text

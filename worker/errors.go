@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/fugue-run/fugue/internal/pyrepr"
@@ -88,11 +89,26 @@ func Revoked(reason string) error {
 }
 
 // TimeLimitExceeded returns the error for a hard time limit of limit:
-// TimeLimitExceeded with the limit in seconds as its message ("10.0"), as
-// Celery's TimeLimitExceeded(10.0). Execute uses it for Request.TimeLimit;
-// a caller that enforces a limit itself can cancel with it.
+// TimeLimitExceeded with the limit in seconds as its message, written as
+// Python writes the number a Celery user gives as time_limit: "10" for a
+// whole number of seconds, as Celery's TimeLimitExceeded(10) (billiard
+// raises it with the limit as given), else "1.5". Execute uses it for
+// Task.TimeLimit, and for Request.TimeLimit unless the canvas gave that
+// as a float (Request.TimeLimitFloat: "1.0"); a caller that enforces a
+// limit itself can cancel with it.
 func TimeLimitExceeded(limit time.Duration) error {
-	return &TaskError{Type: "TimeLimitExceeded", Message: pyrepr.Float(limit.Seconds())}
+	return timeLimitExceeded(limit, false)
+}
+
+// timeLimitExceeded is TimeLimitExceeded for a limit given as a float when
+// asFloat is true: its message is then Python's repr of a float even for
+// a whole number of seconds ("1.0").
+func timeLimitExceeded(limit time.Duration, asFloat bool) error {
+	msg := pyrepr.Float(limit.Seconds())
+	if !asFloat && limit%time.Second == 0 {
+		msg = strconv.FormatInt(int64(limit/time.Second), 10)
+	}
+	return &TaskError{Type: "TimeLimitExceeded", Message: msg}
 }
 
 // softTimeLimitExceeded is the cause a task's context is cancelled with

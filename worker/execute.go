@@ -67,7 +67,8 @@ func Execute(ctx context.Context, reg *Registry, req *Request, rep Reporter) Out
 	hardCtx, taskCtx := ctx, ctx
 	if d := limit(req.TimeLimit, task.TimeLimit); d > 0 {
 		var cancel context.CancelFunc
-		hardCtx, cancel = context.WithTimeoutCause(ctx, d, TimeLimitExceeded(d))
+		asFloat := req.TimeLimit > 0 && req.TimeLimitFloat
+		hardCtx, cancel = context.WithTimeoutCause(ctx, d, timeLimitExceeded(d, asFloat))
 		defer cancel()
 		taskCtx = hardCtx
 	}

@@ -66,6 +66,10 @@ func setup(t *testing.T) *Registry {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	})
+	reg.Register("t.wait_1s", func(ctx context.Context, _ *Request) (any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}, TimeLimit(time.Second))
 	reg.Register("t.soft_guard", func(ctx context.Context, _ *Request) (any, error) {
 		<-ctx.Done()
 		return "cleaned up", nil
@@ -214,6 +218,24 @@ func TestExecute(t *testing.T) {
 			name: "hard time limit",
 			req:  Request{Name: "t.wait", TimeLimit: 2 * time.Millisecond},
 			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "TimeLimitExceeded", Message: "0.002"}},
+		},
+		{
+			// Celery's TimeLimitExceeded(1) for time_limit=1.
+			name: "hard time limit of whole seconds",
+			req:  Request{Name: "t.wait", TimeLimit: time.Second},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "TimeLimitExceeded", Message: "1"}},
+		},
+		{
+			// Celery's TimeLimitExceeded(1.0) for time_limit=1.0.
+			name: "hard time limit given as a float",
+			req:  Request{Name: "t.wait", TimeLimit: time.Second, TimeLimitFloat: true},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "TimeLimitExceeded", Message: "1.0"}},
+		},
+		{
+			// The float is the canvas's, not the task's own limit's.
+			name: "task's hard time limit with a float flag for none",
+			req:  Request{Name: "t.wait_1s", TimeLimitFloat: true},
+			want: Outcome{Kind: Failed, Failure: events.Failure{Type: "TimeLimitExceeded", Message: "1"}},
 		},
 	}
 	for _, tt := range tests {
@@ -367,8 +389,8 @@ func TestNewRequest(t *testing.T) {
 	pf := &events.Failure{Type: "ValueError", Message: "x"}
 	ev := &events.Event{ID: "e1", Workflow: "w1", Task: "w1.t1", Body: &events.TaskDispatched{
 		Name: "tasks.add", Args: []any{int64(1)}, Kwargs: map[string]any{}, Attempt: 2, Queue: "q",
-		ParentID: "w1.t0", Expires: 1_000_000, TimeLimit: 1.5, SoftTimeLimit: 1, MaxRetries: -1,
-		ParentFailure: pf,
+		ParentID: "w1.t0", Expires: 1_000_000, TimeLimit: 1.001, SoftTimeLimit: 1, MaxRetries: -1,
+		ParentFailure: pf, TimeLimitFloat: true,
 	}}
 	got, err := NewRequest(ev)
 	if err != nil {
@@ -377,7 +399,7 @@ func TestNewRequest(t *testing.T) {
 	want := &Request{ID: "w1.t1", Workflow: "w1", Name: "tasks.add", Args: []any{int64(1)},
 		Kwargs: map[string]any{}, Retries: 2, MaxRetries: Unlimited, ParentID: "w1.t0",
 		ParentFailure: pf, Queue: "q", Expires: time.UnixMicro(1_000_000),
-		TimeLimit: 1500 * time.Millisecond, SoftTimeLimit: time.Second}
+		TimeLimit: 1001 * time.Millisecond, SoftTimeLimit: time.Second, TimeLimitFloat: true}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("NewRequest =\n %+v\nwant\n %+v", got, want)
 	}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/fugue-run/fugue/events"
@@ -39,6 +40,11 @@ type Request struct {
 	// positive.
 	TimeLimit     time.Duration
 	SoftTimeLimit time.Duration
+	// TimeLimitFloat says that the canvas gave TimeLimit as a float
+	// (time_limit=1.0): TimeLimitExceeded's message is then "1.0", where
+	// for an integer it is "1", as in Celery. It matters only for a
+	// whole number of seconds.
+	TimeLimitFloat bool
 }
 
 // NewRequest returns the Request for a task message: an event whose Body
@@ -49,18 +55,19 @@ func NewRequest(ev *events.Event) (*Request, error) {
 		return nil, fmt.Errorf("worker: event %s is a %T, not a task message", ev.ID, ev.Body)
 	}
 	r := &Request{
-		ID:            ev.Task,
-		Workflow:      ev.Workflow,
-		Name:          d.Name,
-		Args:          d.Args,
-		Kwargs:        d.Kwargs,
-		Retries:       int(d.Attempt),
-		MaxRetries:    int(d.MaxRetries),
-		ParentID:      d.ParentID,
-		ParentFailure: d.ParentFailure,
-		Queue:         d.Queue,
-		TimeLimit:     seconds(d.TimeLimit),
-		SoftTimeLimit: seconds(d.SoftTimeLimit),
+		ID:             ev.Task,
+		Workflow:       ev.Workflow,
+		Name:           d.Name,
+		Args:           d.Args,
+		Kwargs:         d.Kwargs,
+		Retries:        int(d.Attempt),
+		MaxRetries:     int(d.MaxRetries),
+		ParentID:       d.ParentID,
+		ParentFailure:  d.ParentFailure,
+		Queue:          d.Queue,
+		TimeLimit:      seconds(d.TimeLimit),
+		SoftTimeLimit:  seconds(d.SoftTimeLimit),
+		TimeLimitFloat: d.TimeLimitFloat,
 	}
 	if d.Expires != 0 {
 		r.Expires = time.UnixMicro(d.Expires)
@@ -68,6 +75,10 @@ func NewRequest(ev *events.Event) (*Request, error) {
 	return r, nil
 }
 
+// seconds converts s seconds to the nearest Duration (0 for none), so
+// that a limit of up to nine decimals converts back to the same number:
+// 1.001 is 1.001s, where truncating gave 1.000999999s, which is also what
+// TimeLimitExceeded's message showed.
 func seconds(s float64) time.Duration {
 	if s <= 0 {
 		return 0
@@ -75,5 +86,5 @@ func seconds(s float64) time.Duration {
 	if s >= float64(1<<63-1)/float64(time.Second) {
 		return 1<<63 - 1
 	}
-	return time.Duration(s * float64(time.Second))
+	return time.Duration(math.Round(s * float64(time.Second)))
 }
