@@ -160,6 +160,9 @@ func formatOutputs(out []events.Event, now int64) string {
 			if e.TimeLimit != 0 || e.SoftTimeLimit != 0 {
 				fmt.Fprintf(&b, " time_limit=%g/%g", e.SoftTimeLimit, e.TimeLimit)
 			}
+			if e.TimeLimitFloat {
+				b.WriteString(" time_limit_float")
+			}
 		case *events.TimerScheduled:
 			fmt.Fprintf(&b, "timer %s %s in %dms", o.Task, e.Timer, (e.Due-now)/1000)
 		case *events.LinkFired:

@@ -130,7 +130,10 @@ func (x *folding) dispatch(i int32, n *Node) {
 		MaxRetries: x.maxRetries(o),
 	}
 	if s, ok := o.TimeLimitSeconds(); ok {
-		d.TimeLimit = s
+		// Celery's TimeLimitExceeded message is the limit as given, 1 or
+		// 1.0, which the double alone cannot tell apart.
+		_, isFloat := o.TimeLimit.(float64)
+		d.TimeLimit, d.TimeLimitFloat = s, isFloat
 	}
 	if s, ok := o.SoftTimeLimitSeconds(); ok {
 		d.SoftTimeLimit = s
