@@ -31,45 +31,52 @@ func checkSeconds(v any) string {
 	return ""
 }
 
-// minCountdown is the lowest countdown Celery accepts (amqp's INT_MIN
-// check, "countdown is out of range").
-const minCountdown = -2147483648
+// minSeconds is the lowest countdown, and expires in seconds, that Celery
+// accepts (amqp's _verify_seconds, INT_MIN: "countdown is out of range",
+// "expires is out of range").
+const minSeconds = -2147483648
 
 // checkCountdown accepts a number of seconds of any sign down to
-// minCountdown: Celery turns a countdown into now+countdown, so a negative
+// minSeconds: Celery turns a countdown into now+countdown, so a negative
 // one is an eta in the past and the task runs at once.
 func checkCountdown(v any) string {
+	if _, ok := v.(int64); !ok {
+		if _, ok := v.(float64); !ok {
+			return "expected a number"
+		}
+	}
+	return checkMinSeconds(v)
+}
+
+// checkExpires accepts a number of seconds of any sign down to minSeconds
+// (a past expiry expires the task at once) or an ISO 8601 time.
+func checkExpires(v any) string {
+	switch x := v.(type) {
+	case int64, float64:
+		return checkMinSeconds(x)
+	case string:
+		return checkISO(x)
+	default:
+		return "expected a number or an ISO 8601 time"
+	}
+}
+
+// checkMinSeconds refuses a number of seconds below minSeconds.
+func checkMinSeconds(v any) string {
 	switch x := v.(type) {
 	case int64:
-		if x < minCountdown {
+		if x < minSeconds {
 			return "out of range: below -2147483648"
 		}
 	case float64:
 		if msg := checkFinite(x); msg != "" {
 			return msg
 		}
-		if x < minCountdown {
+		if x < minSeconds {
 			return "out of range: below -2147483648"
 		}
-	default:
-		return "expected a number"
 	}
 	return ""
-}
-
-// checkExpires accepts a number of seconds (of any sign: a past expiry
-// expires the task at once) or an ISO 8601 time.
-func checkExpires(v any) string {
-	switch x := v.(type) {
-	case int64:
-		return ""
-	case float64:
-		return checkFinite(x)
-	case string:
-		return checkISO(x)
-	default:
-		return "expected a number or an ISO 8601 time"
-	}
 }
 
 // checkISO accepts an ISO 8601 time.

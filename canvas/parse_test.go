@@ -67,6 +67,8 @@ func TestParseErrors(t *testing.T) {
 		{"eta kombu invalid", `{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "x"}}}`, `options.eta: invalid ISO 8601 time "x"`},
 		{"expires type", `{"task": "t", "options": {"expires": true}}`, "options.expires: expected a number or an ISO 8601 time"},
 		{"expires invalid", `{"task": "t", "options": {"expires": "2024-13-01T00:00:00"}}`, `options.expires: invalid ISO 8601 time "2024-13-01T00:00:00"`},
+		{"expires out of range", `{"task": "t", "options": {"expires": -2147483649}}`, "options.expires: out of range: below -2147483648"},
+		{"expires float out of range", `{"task": "t", "options": {"expires": -3e9}}`, "options.expires: out of range: below -2147483648"},
 		{"max_retries type", `{"task": "t", "options": {"max_retries": 1.0}}`, "options.max_retries: expected an integer or null"},
 		{"max_retries negative", `{"task": "t", "options": {"max_retries": -1}}`, "options.max_retries: must be at least 0"},
 		{"retry_backoff type", `{"task": "t", "options": {"retry_backoff": "x"}}`, "options.retry_backoff: expected a bool or a number"},
