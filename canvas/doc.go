@@ -11,7 +11,9 @@
 // upgrade: the projector owns that) and validates it whole: a canvas is
 // either accepted or refused with one *Error naming the place, such as
 // `kwargs.tasks[2].args: expected a list` or `kwargs.body: chord without a
-// body`. Limits bound depth, signature count and JSON size.
+// body`. Limits bound depth, signature count and JSON size. CheckDates
+// refuses, by the same *Error, a countdown or expires that Celery cannot
+// turn into a date (past Python's datetime.max) counted from a given time.
 //
 // The round trip is exact for what Celery writes: integers stay integers
 // and floats floats (package value), option numbers keep their type, a

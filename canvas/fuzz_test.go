@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/fugue-run/fugue/value"
 )
@@ -33,6 +34,7 @@ func FuzzParseJSON(f *testing.F) {
 		`{"task": "celery.map", "kwargs": {"task": "t", "it": [1]}}`,
 		`{"task": "x", "subtask_type": "chunks", "kwargs": {"task": {"task": "t"}, "it": [[1]], "n": 1, "k": 2}}`,
 		`{"task": "t", "options": {"eta": {"__type__": "datetime", "__value__": "2024-01-01"}}}`,
+		`{"task": "celery.group", "kwargs": {"tasks": [{"task": "t", "options": {"countdown": 1e20, "expires": -2147483648}}]}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -68,6 +70,11 @@ func FuzzParseJSON(f *testing.F) {
 		}
 		if c := s.Clone(); !c.Equal(s) {
 			t.Fatal("Clone differs")
+		}
+		if err := s.CheckDates(time.Unix(1767225600, 0)); err != nil {
+			if _, ok := err.(*Error); !ok {
+				t.Fatalf("CheckDates error is a %T, not an *Error: %v", err, err)
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package projector
 
 import (
 	"errors"
+	"time"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
@@ -19,6 +20,9 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	x.w = &Workflow{ID: wf, Canvas: b.Canvas, Submitted: x.ev.Time, Status: Pending}
 	x.dirty = true
 	sig, err := canvas.FromOwnedValue(b.Canvas, x.f.cfg.Limits)
+	if err == nil {
+		err = sig.CheckDates(time.UnixMicro(x.ev.Time))
+	}
 	if err != nil {
 		x.reject(err.Error())
 		return

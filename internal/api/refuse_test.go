@@ -33,6 +33,12 @@ func TestInvalidCanvasIs400WithPath(t *testing.T) {
 			`{"error":"kwargs.tasks[1].options.task_id: task_id \"x\" is used twice in the canvas (also at kwargs.tasks[0].options.task_id)"}`},
 		{`{"task": "celery.chord", "kwargs": {"header": [{"task": "a", "options": {"task_id": "x"}}], "body": {"task": "b", "options": {"link": [{"task": "c"}, {"task": "d", "options": {"task_id": "x"}}]}}}}`,
 			`{"error":"kwargs.body.options.link[1].options.task_id: task_id \"x\" is used twice in the canvas (also at kwargs.header[0].options.task_id)"}`},
+		// Celery's apply_async raises OverflowError for a countdown or an
+		// expires past Python's datetime.max; Fugue waited for ever.
+		{`{"task": "celery.chain", "kwargs": {"tasks": [{"task": "tasks.add"}, {"task": "tasks.mul", "options": {"countdown": 1e20}}]}}`,
+			`{"error":"kwargs.tasks[1].options.countdown: out of range: 1e+20 seconds from now is past 9999-12-31T23:59:59.999999Z, Python's datetime.max (Celery raises OverflowError)"}`},
+		{`{"task": "tasks.add", "options": {"expires": 300000000000}}`,
+			`{"error":"options.expires: out of range: 300000000000 seconds from now is past 9999-12-31T23:59:59.999999Z, Python's datetime.max (Celery raises OverflowError)"}`},
 	} {
 		r := e.do("POST", "/v1/workflows", c.body)
 		if r.code != http.StatusBadRequest || c.want != "" && r.body != c.want || !strings.HasPrefix(r.body, `{"error":"`) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -17,9 +18,10 @@ import (
 
 // submit is POST /v1/workflows: validate the canvas whole, pick the
 // workflow id (the root's task_id, else a new one), append it, and answer
-// 201 {"id": …}. A canvas that is not valid, or whose values nest deeper
-// than an event carries, is refused with 400 and its path; a body over
-// Limits.MaxBytes with 413. Submitting a known id again
+// 201 {"id": …}. A canvas that is not valid, whose countdown or expires
+// would take a task past Python's datetime.max (canvas.CheckDates), or
+// whose values nest deeper than an event carries, is refused with 400 and
+// its path; a body over Limits.MaxBytes with 413. Submitting a known id again
 // appends nothing and answers as the first submission did. With a Router,
 // all but the validation happens at the engine that owns the workflow's
 // partition, so that the answer is the one a single engine gives.
@@ -44,6 +46,11 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sig, err := canvas.FromOwnedValue(v, s.cfg.Limits)
+	if err == nil {
+		// Fold checks again with the submission's event time, a moment
+		// later, for a stream producer's canvas too.
+		err = sig.CheckDates(time.Now())
+	}
 	if err != nil {
 		s.refuse(w, r, err.Error())
 		return

@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/internal/conformance"
@@ -36,10 +37,15 @@ func TestConformance(t *testing.T) {
 func runCase(t *testing.T, c *conformance.Case) {
 	h := harness.New(projector.Config{}, harness.Chaos{})
 	if status, refused := c.Refused(); refused {
-		// The API refuses a canvas that does not parse with 400 before
+		// The API refuses a canvas that does not parse, or whose
+		// countdown or expires is past datetime.max, with 400 before
 		// anything is appended; the engine refuses it whole too if it
 		// arrives from a stream producer.
-		if _, err := canvas.FromValue(c.Canvas, canvas.Limits{}); status == 400 && err == nil {
+		sig, err := canvas.FromValue(c.Canvas, canvas.Limits{})
+		if err == nil {
+			err = sig.CheckDates(time.UnixMicro(harness.Epoch))
+		}
+		if status == 400 && err == nil {
 			t.Fatalf("canvas accepted, want it refused")
 		}
 		h.Submit("wf", c.Canvas)

@@ -278,6 +278,15 @@ case("max_retries on a chain reaches its first task",
 case("a negative countdown runs the task at once",
      s("add", 1, 2, options={"countdown": -1}),
      state="SUCCESS", result=3)
+# Celery's apply_async raises OverflowError for a countdown or an expires
+# that takes the task past Python's datetime.max (now + timedelta), and
+# ValueError for one below -2147483648.
+case("refused: a countdown past Python's datetime.max",
+     chain(s("add", 1, 1), s("add", 2, options={"countdown": 1e20})), http_status=400)
+case("refused: an expires past Python's datetime.max",
+     group(s("add", 1, 1, options={"expires": 300000000000})), http_status=400)
+case("refused: an expires below -2147483648",
+     s("add", 1, 1, options={"expires": -2147483649}), http_status=400)
 
 # Found by an audit against Celery 5.7.0: a chunks as Celery writes it
 # (immutable, subtask_type null) takes no input and is never unrolled or
