@@ -21,8 +21,11 @@ func (o Options) ETATime() (time.Time, bool) {
 }
 
 // ExpiresAt returns when the task expires, and whether that is set: base
-// plus Expires seconds, or the time Expires names. base is the dispatch
-// time; pass the event's time, never the wall clock, inside the fold.
+// plus Expires seconds, to the microsecond (as Celery's timedelta rounds
+// them, and as events carry times), or the time Expires names. base is
+// the dispatch time; pass the event's time, never the wall clock, inside
+// the fold. A sum past the range of int64 microseconds (about year
+// 294,000, beyond any canvas CheckDates accepts) saturates there.
 func (o Options) ExpiresAt(base time.Time) (time.Time, bool) {
 	if s, ok := o.Expires.(string); ok {
 		return parseISOTime(s)
@@ -31,7 +34,7 @@ func (o Options) ExpiresAt(base time.Time) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
-	return base.Add(durationOf(secs)), true
+	return time.UnixMicro(addMicros(base.UnixMicro(), secs)), true
 }
 
 // MaxRetriesValue returns the retry cap: n when MaxRetries is set,
@@ -141,15 +144,37 @@ func seconds(v any) (float64, bool) {
 	return 0, false
 }
 
-// durationOf converts seconds to a Duration, saturating at the range of
-// time.Duration (about 292 years) instead of overflowing.
-func durationOf(secs float64) time.Duration {
-	ns := secs * float64(time.Second)
+// addMicros returns us plus secs seconds (micros), saturating at the range
+// of int64 instead of overflowing; NaN adds nothing. A time.Duration
+// would saturate at about 292 years, short of the 8,000 or so that Celery
+// can represent.
+func addMicros(us int64, secs float64) int64 {
+	m, ok := micros(secs)
 	switch {
-	case ns >= math.MaxInt64:
-		return time.Duration(math.MaxInt64)
-	case ns <= math.MinInt64:
-		return time.Duration(math.MinInt64)
+	case math.IsNaN(secs):
+		return us
+	case !ok && secs > 0, ok && m > 0 && us > math.MaxInt64-m:
+		return math.MaxInt64
+	case !ok, m < 0 && us < math.MinInt64-m:
+		return math.MinInt64
 	}
-	return time.Duration(ns)
+	return us + m
+}
+
+// maxMicrosSeconds bounds what micros converts: 9e12 seconds are 9e18
+// microseconds, within int64 (9.22e18).
+const maxMicrosSeconds = 9e12
+
+// micros converts secs seconds to microseconds as Python's
+// timedelta(seconds=secs) does: rounded half to even, from the exact
+// value of the float (its whole seconds apart from its fraction, so that
+// no microsecond is lost to the float's precision however large it is).
+// ok is false for NaN and beyond ±maxMicrosSeconds.
+func micros(secs float64) (us int64, ok bool) {
+	if !(math.Abs(secs) < maxMicrosSeconds) {
+		return 0, false
+	}
+	whole := math.Trunc(secs)
+	frac := math.RoundToEven((secs - whole) * 1e6) // secs-whole is exact
+	return int64(whole)*1_000_000 + int64(frac), true
 }

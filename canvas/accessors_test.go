@@ -51,8 +51,54 @@ func TestAccessors(t *testing.T) {
 	if at, ok := (Options{Expires: "2024-05-02"}).ExpiresAt(base); !ok || !at.Equal(time.Date(2024, 5, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("absolute expires %v", at)
 	}
-	if at, ok := (Options{Expires: 1e300}).ExpiresAt(base); !ok || !at.After(base) {
-		t.Errorf("huge expires %v", at)
+	if at, ok := (Options{Expires: 1e300}).ExpiresAt(base); !ok || at.UnixMicro() != math.MaxInt64 {
+		t.Errorf("huge expires %v, want the last microsecond of int64", at)
+	}
+	if at, ok := (Options{Expires: -1e300}).ExpiresAt(base); !ok || at.UnixMicro() != math.MinInt64 {
+		t.Errorf("hugely negative expires %v, want the first microsecond of int64", at)
+	}
+	// Past the 292 years of a time.Duration, as far as Celery goes: 3,000
+	// years from base (Python: datetime(2024, 5, 1, 12) +
+	// timedelta(seconds=3000*365*86400) is 5022-05-05 12:00:00), and the
+	// last microsecond it can represent.
+	if at, ok := (Options{Expires: int64(3000 * 365 * 86400)}).ExpiresAt(base); !ok || !at.Equal(time.Date(5022, 5, 5, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("expires in 3,000 years %v", at)
+	}
+	last := (MaxDueUnixMicro - base.UnixMicro()) / 1e6
+	if at, ok := (Options{Expires: last}).ExpiresAt(base); !ok || !at.Equal(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)) {
+		t.Errorf("expires at the end of time %v", at)
+	}
+}
+
+// micros converts seconds to microseconds as Python's timedelta does;
+// the values are CPython 3.11's: (td.days*86400 + td.seconds)*10**6 +
+// td.microseconds for td = timedelta(seconds=x).
+func TestMicros(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		secs float64
+		want int64
+	}{
+		{251605958399.999999, 251605958400000000},
+		{1.0000005, 1000001},
+		{2.5e-6, 2},
+		{0.5e-6, 0},
+		{1.5e-6, 2},
+		{123456789.123456789, 123456789123457},
+		{-1.5e-6, -2},
+		{-2147483648.0000005, -2147483648000000},
+		{8.9e12, 8900000000000000000},
+		{0.1, 100000},
+		{1e-7, 0},
+	} {
+		if got, ok := micros(c.secs); !ok || got != c.want {
+			t.Errorf("micros(%v) = %d, %v; want %d", c.secs, got, ok, c.want)
+		}
+	}
+	for _, secs := range []float64{9e12, -9e12, math.Inf(1), math.NaN()} {
+		if got, ok := micros(secs); ok {
+			t.Errorf("micros(%v) = %d, want out of range", secs, got)
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package canvas
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"time"
 )
@@ -103,15 +102,18 @@ func checkDateList(sigs []*Signature, single bool, room int64) *Error {
 
 // fitsDate reports whether v seconds from now, with room microseconds
 // left to MaxDueUnixMicro, is at most MaxDueUnixMicro: what Python's
-// now + timedelta(seconds=v) can represent. timedelta rounds to the
-// microsecond, half to even. Anything but a number (an ISO time, none)
-// fits.
+// now + timedelta(seconds=v) can represent (micros rounds as timedelta
+// does). Anything but a number (an ISO time, none) fits.
 func fitsDate(v any, room int64) bool {
 	switch x := v.(type) {
 	case int64:
 		return x <= 0 || x <= room/1_000_000
 	case float64:
-		return math.RoundToEven(x*1e6) <= float64(room)
+		us, ok := micros(x)
+		if !ok {
+			return x < 0 // -Inf; NaN never fits
+		}
+		return us <= room
 	}
 	return true
 }
