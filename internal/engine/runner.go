@@ -403,7 +403,7 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bo
 	e.observeInput(ev)
 	o := outputs{e: e, txn: txn, produce: produce}
 	if b, ok := ev.Body.(*events.TimerScheduled); ok {
-		txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer})
+		txn.PutTimer(timerOf(ev, b))
 		o.timers = true
 	}
 	// ev is not used after Fold, so that a submission's canvas tree is
@@ -420,6 +420,17 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bo
 		return o.timers, fmt.Errorf("engine: fold %s at %s/%d/%d: %w", id, r.Topic, r.Partition, r.Offset, err)
 	}
 	return o.timers, o.err
+}
+
+// timerOf is the timer that ev, a TimerScheduled b, asks for. A due time
+// before 1970 is stored as 1970: the store keys timers by an unsigned due
+// time and refuses a negative one, which failed the commit, and so the
+// engine, for good. Fold schedules one for an expires in the past, which
+// Celery allows down to 2147483648 seconds back or as an ISO time of any
+// year, and a stream producer may write one. It is due at once all the
+// same.
+func timerOf(ev *events.Event, b *events.TimerScheduled) statestore.Timer {
+	return statestore.Timer{Due: max(b.Due, 0), Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer}
 }
 
 // outputs sends on the outputs of one Fold (apply).
@@ -442,7 +453,7 @@ func (s *outputs) send(o *events.Event) {
 	e := s.e
 	e.observe(s.txn, o)
 	if b, ok := o.Body.(*events.TimerScheduled); ok {
-		s.txn.PutTimer(statestore.Timer{Due: b.Due, Workflow: o.Workflow, Task: o.Task, Name: b.Timer})
+		s.txn.PutTimer(timerOf(o, b))
 		s.timers = true
 	}
 	if s.produce == nil {

@@ -287,6 +287,14 @@ case("refused: an expires past Python's datetime.max",
      group(s("add", 1, 1, options={"expires": 300000000000})), http_status=400)
 case("refused: an expires below -2147483648",
      s("add", 1, 1, options={"expires": -2147483649}), http_status=400)
+# An expiry in the past expires the task, even one before 1970, which
+# Celery allows (68 years back from now, or an ISO time of any year).
+case("an expires in seconds before 1970 expires the task",
+     s("add", 1, 1, options={"expires": -2147483648}),
+     state="REVOKED", error_type="TaskRevokedError")
+case("an expires before 1970 as a time expires the task",
+     s("add", 1, 1, options={"expires": "1960-01-01T00:00:00"}),
+     state="REVOKED", error_type="TaskRevokedError")
 
 # Found by an audit against Celery 5.7.0: a chunks as Celery writes it
 # (immutable, subtask_type null) takes no input and is never unrolled or
