@@ -1,6 +1,8 @@
 package projector
 
 import (
+	"strconv"
+
 	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/internal/pyrepr"
 )
@@ -157,7 +159,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		// failed member in header order, and its errbacks run once.
 		bodyErr := &Error{
 			Type:    "ChordError",
-			Message: "Dependency " + err.TaskID + " raised " + pyrepr.Exception(err.Type, err.Message),
+			Message: "Dependency " + err.TaskID + " raised " + raisedRepr(err.Type, err.Message),
 			TaskID:  x.w.Plan.resultTask(body),
 		}
 		bn := x.node(body)
@@ -228,4 +230,25 @@ func maxRetriesMessage(name, id string, args []any, kwargs map[string]any) strin
 		kw = map[string]any{}
 	}
 	return "Can't retry " + name + "[" + id + "] args:" + pyrepr.Tuple(args) + " kwargs:" + pyrepr.Value(kw)
+}
+
+// raisedRepr is Python's repr of a failed task's exception, as a
+// ChordError names it (Celery: "Dependency <id> raised {exc!r}"): that of
+// an exception raised with its message as one string,
+// ExpectedException('Task expected to fail'). billiard raises the time
+// limits otherwise, and package worker reports them so: TimeLimitExceeded
+// with the limit, a number (TimeLimitExceeded(1), TimeLimitExceeded(1.0)),
+// and SoftTimeLimitExceeded with nothing (SoftTimeLimitExceeded()).
+func raisedRepr(typ, message string) string {
+	switch typ {
+	case "TimeLimitExceeded":
+		if _, err := strconv.ParseFloat(message, 64); err == nil {
+			return typ + "(" + message + ")"
+		}
+	case "SoftTimeLimitExceeded":
+		if message == "" {
+			return typ + "()"
+		}
+	}
+	return pyrepr.Exception(typ, message)
 }

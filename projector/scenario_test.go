@@ -19,7 +19,7 @@ import (
 //	submit [wf=w1]            input: the canvas JSON
 //	start task=ID [attempt=N]
 //	succeed task=ID [attempt=N]   input: the result JSON (default null)
-//	fail task=ID [type=T] [attempt=N]
+//	fail task=ID [type=T] [message=M] [attempt=N]   M defaults to boom; message= is empty
 //	retry task=ID countdown=SECONDS [attempt=N] [explicit]   explicit: self.retry, else an autoretry
 //	progress task=ID seq=N [state=S] [attempt=N]   input: meta JSON
 //	expire task=ID [attempt=N]
@@ -73,11 +73,14 @@ func TestScenarios(t *testing.T) {
 			case "succeed":
 				ev.ID, ev.Body = events.SucceededID(task, attempt), &events.TaskSucceeded{Attempt: attempt, Result: input()}
 			case "fail":
-				typ := "ValueError"
+				typ, msg := "ValueError", "boom"
 				if d.HasArg("type") {
 					d.ScanArgs(t, "type", &typ)
 				}
-				ev.ID, ev.Body = events.FailedID(task, attempt), &events.TaskFailed{Attempt: attempt, Error: events.Failure{Type: typ, Message: "boom"}}
+				if d.HasArg("message") {
+					d.ScanArgs(t, "message", &msg)
+				}
+				ev.ID, ev.Body = events.FailedID(task, attempt), &events.TaskFailed{Attempt: attempt, Error: events.Failure{Type: typ, Message: msg}}
 			case "retry":
 				var cd float64
 				d.ScanArgs(t, "countdown", &cd)
