@@ -88,8 +88,9 @@ func appendAppliedKey(b []byte, topic string, partition int32) []byte {
 // expiry) of a task: the engine's timer service fires it as TimerFired
 // once Due has passed. Timers are kept in due order.
 type Timer struct {
-	// Due is when the timer fires, in µs since the Unix epoch; not
-	// negative.
+	// Due is when the timer fires, in µs since the Unix epoch. A time
+	// before the epoch is kept as the epoch: it is due at once all the
+	// same, and the key orders timers by an unsigned due time.
 	Due int64
 	// Workflow and Task say whose timer it is; they contain no NUL byte.
 	Workflow, Task string
@@ -101,13 +102,10 @@ var errTimerKey = errors.New("statestore: malformed timer key")
 
 // appendTimerKey appends r/<due u64 BE>/<wf>\x00<task>\x00<name>.
 func appendTimerKey(b []byte, t Timer) ([]byte, error) {
-	if t.Due < 0 {
-		return b, fmt.Errorf("statestore: timer %s/%s/%s: negative due time %d", t.Workflow, t.Task, t.Name, t.Due)
-	}
 	if strings.IndexByte(t.Workflow, 0) >= 0 || strings.IndexByte(t.Task, 0) >= 0 {
 		return b, fmt.Errorf("statestore: timer %q/%q: a NUL byte in a workflow or task id", t.Workflow, t.Task)
 	}
-	b = binary.BigEndian.AppendUint64(append(b, prefixTimer...), uint64(t.Due))
+	b = binary.BigEndian.AppendUint64(append(b, prefixTimer...), uint64(max(t.Due, 0)))
 	b = append(append(append(append(append(b, '/'), t.Workflow...), 0), t.Task...), 0)
 	return append(b, t.Name...), nil
 }

@@ -48,10 +48,37 @@ func TestTimersInDueOrder(t *testing.T) {
 	}
 }
 
+// TestTimerBeforeTheEpoch checks that a timer due before 1970 (an expires
+// in the past) is kept as due at 1970, and deleted by the timer it was put
+// with.
+func TestTimerBeforeTheEpoch(t *testing.T) {
+	t.Parallel()
+	s, _ := setup(t)
+	tm := Timer{Due: -380258047917000, Workflow: "w", Task: "w", Name: "expires"}
+	txn := s.Begin()
+	txn.PutTimer(tm)
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	want := tm
+	want.Due = 0
+	if got := collectTimers(t, s); !reflect.DeepEqual(got, []Timer{want}) {
+		t.Fatalf("timers %v, want %v", got, want)
+	}
+	txn = s.Begin()
+	txn.DeleteTimer(tm)
+	if err := txn.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := collectTimers(t, s); len(got) != 0 {
+		t.Fatalf("timers %v after the delete", got)
+	}
+}
+
 func TestTimerRefused(t *testing.T) {
 	t.Parallel()
 	s, _ := setup(t)
-	for _, tm := range []Timer{{Due: -1, Workflow: "w"}, {Workflow: "a\x00b"}, {Task: "\x00"}} {
+	for _, tm := range []Timer{{Workflow: "a\x00b"}, {Task: "\x00"}} {
 		txn := s.Begin()
 		txn.PutTimer(tm)
 		if err := txn.Commit(); err == nil {

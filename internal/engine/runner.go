@@ -422,15 +422,13 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bo
 	return o.timers, o.err
 }
 
-// timerOf is the timer that ev, a TimerScheduled b, asks for. A due time
-// before 1970 is stored as 1970: the store keys timers by an unsigned due
-// time and refuses a negative one, which failed the commit, and so the
-// engine, for good. Fold schedules one for an expires in the past, which
-// Celery allows down to 2147483648 seconds back or as an ISO time of any
-// year, and a stream producer may write one. It is due at once all the
-// same.
+// timerOf is the timer that ev, a TimerScheduled b, asks for. Its due time
+// may lie before 1970 (Fold schedules one for an expires in the past,
+// which Celery allows down to 2147483648 seconds back or as an ISO time of
+// any year, and a stream producer may write one): the store keeps such a
+// timer as due at 1970, at once.
 func timerOf(ev *events.Event, b *events.TimerScheduled) statestore.Timer {
-	return statestore.Timer{Due: max(b.Due, 0), Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer}
+	return statestore.Timer{Due: b.Due, Workflow: ev.Workflow, Task: ev.Task, Name: b.Timer}
 }
 
 // outputs sends on the outputs of one Fold (apply).
