@@ -67,6 +67,7 @@ func TestBuilderErrors(t *testing.T) {
 		{"non-value arg", &Signature{Task: "a", Args: []any{1}}, "args[0]: unsupported type int"},
 		{"header group with members", &Signature{Kind: KindChord, Task: "celery.chord", Body: S("b"), HeaderGroup: Group(S("a"))}, "kwargs.header.kwargs.tasks: the header's members belong in the chord's Tasks"},
 		{"bad eta", S("a").Set(Options{ETA: "now"}), `options.eta: invalid ISO 8601 time "now"`},
+		{"task_id NUL", Group(S("a").Set(Options{TaskID: "x\x00"})), `kwargs.tasks[0].options.task_id: must not contain a NUL character (\u0000)`},
 		{"infinite countdown", S("a").Set(Options{Countdown: math.Inf(1)}), "options.countdown: must be a finite number, not Infinity"},
 		{"NaN time limit", S("a").Set(Options{TimeLimit: math.NaN()}), "options.time_limit: must be a finite number, not NaN"},
 		{"NaN arg", S("a", math.NaN(), math.Inf(-1)).Set(Options{Expires: math.Inf(-1)}), "options.expires: must be a finite number, not -Infinity"},

@@ -3,6 +3,7 @@ package canvas
 import (
 	"math"
 	"strconv"
+	"strings"
 )
 
 // The checks below are shared by the parser (on wire values) and by
@@ -171,6 +172,16 @@ func checkFinite(f float64) string {
 		return "must be a finite number, not Infinity"
 	case math.IsInf(f, -1):
 		return "must be a finite number, not -Infinity"
+	}
+	return ""
+}
+
+// checkTaskID refuses a task_id with a NUL character: the state store
+// separates ids with it in its keys (a countdown's timer could not be
+// kept, and the engine would stop on it).
+func checkTaskID(id string) string {
+	if strings.IndexByte(id, 0) >= 0 {
+		return `must not contain a NUL character (\u0000)`
 	}
 	return ""
 }

@@ -71,6 +71,9 @@ func (p *parser) option(o *Options, name string, v any, depth int) *Error {
 			return errAt("", "expected a string")
 		}
 		if name == optTaskID {
+			if msg := checkTaskID(s); msg != "" {
+				return errAt("", msg)
+			}
 			o.TaskID = s
 		} else {
 			o.Queue = s

@@ -81,6 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{"priority range", `{"task": "t", "options": {"priority": 256}}`, "options.priority: must be between 0 and 255"},
 		{"queue type", `{"task": "t", "options": {"queue": 1}}`, "options.queue: expected a string"},
 		{"task_id type", `{"task": "t", "options": {"task_id": 1}}`, "options.task_id: expected a string"},
+		{"task_id NUL", `{"task": "t", "options": {"task_id": "a\u0000b"}}`, `options.task_id: must not contain a NUL character (\u0000)`},
 		{"link type", `{"task": "t", "options": {"link": "x"}}`, "options.link: expected a signature or a list of signatures"},
 		{"link single", `{"task": "t", "options": {"link": {"args": []}}}`, "options.link.task: missing"},
 		{"link list", `{"task": "t", "options": {"link_error": [` + add + `, {"task": "e", "args": 1}]}}`, "options.link_error[1].args: expected a list"},

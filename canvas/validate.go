@@ -197,6 +197,9 @@ func (v *validator) options(o *Options, depth int) *Error {
 			return errAt(optETA, msg)
 		}
 	}
+	if msg := checkTaskID(o.TaskID); msg != "" {
+		return errAt(optTaskID, msg)
+	}
 	for _, c := range checks {
 		if c.val == nil {
 			continue

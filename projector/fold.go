@@ -3,6 +3,7 @@ package projector
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
@@ -70,6 +71,11 @@ func (f *Folder) FoldEach(st State, ev *events.Event, emit func(*events.Event)) 
 func (x *folding) fold(ev *events.Event) error {
 	if ev.Workflow == "" {
 		return fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
+	}
+	if strings.IndexByte(ev.Workflow, 0) >= 0 {
+		// The store separates ids with NUL in its keys (timers), and the
+		// API never makes such an id (canvas: task_id).
+		return fmt.Errorf("%w: event %q has a NUL character in its workflow id %q", ErrBadEvent, ev.ID, ev.Workflow)
 	}
 	// The folding keeps the event's header only: once a body is handed to
 	// its handler, nothing here holds it, and a submission's canvas tree

@@ -131,6 +131,9 @@ func TestBadInput(t *testing.T) {
 		{"truncated", []byte("wf-c"), valid[:len(valid)/2], "truncated record"},
 		{"wrong key", []byte("not-wf-d"), submitted("wf-d", add(1, 1)), `record key "not-wf-d" is not the workflow id "wf-d"`},
 		{"no workflow id", nil, encode(events.Event{ID: "orphan:started:0", Task: "orphan", Producer: "test", Body: &events.TaskStarted{}}), "projector: bad event"},
+		// The store separates ids with NUL: its countdown timer would fail
+		// every commit, and stop the engine for good.
+		{"NUL in the workflow id", []byte("wf\x00g"), submitted("wf\x00g", map[string]any{"task": "tasks.add", "args": []any{int64(1), int64(1)}, "options": map[string]any{"countdown": int64(1)}}), "NUL character in its workflow id"},
 	}
 	produced := map[string]*kgo.Record{} // by value
 	for _, b := range bad {
@@ -149,11 +152,14 @@ func TestBadInput(t *testing.T) {
 		members = append(members, add(i, i))
 	}
 	oversized := map[string]any{"task": "celery.group", "subtask_type": "group", "kwargs": map[string]any{"tasks": members}}
+	nulTaskID := map[string]any{"task": "celery.group", "subtask_type": "group", "kwargs": map[string]any{"tasks": []any{
+		map[string]any{"task": "tasks.add", "args": []any{int64(1), int64(1)}, "options": map[string]any{"task_id": "t\x00h", "countdown": int64(1)}}}}}
 	refused := map[string]string{
 		"wf-e": "chord without a body",
 		"wf-f": fmt.Sprintf("exceeds the limit of %d", badMaxNodes),
+		"wf-h": "kwargs.tasks[0].options.task_id: must not contain a NUL character",
 	}
-	for wf, c := range map[string]map[string]any{"wf-e": chordNoBody, "wf-f": oversized} {
+	for wf, c := range map[string]map[string]any{"wf-e": chordNoBody, "wf-f": oversized, "wf-h": nulTaskID} {
 		mustDo(t, cl.ProduceSync(ctx, &kgo.Record{Topic: names.Events(), Key: []byte(wf), Value: submitted(wf, c)}).FirstErr())
 	}
 
