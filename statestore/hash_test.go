@@ -1,11 +1,11 @@
 package statestore
 
 import (
-	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/api"
 	"github.com/fugue-run/fugue/internal/harness"
 	"github.com/fugue-run/fugue/projector"
 )
@@ -76,9 +76,22 @@ func describeAlike(t *testing.T, mem *projector.MemState, r *Reader, indexed boo
 	}
 }
 
+// mustJSON is a workflow's or a task's view as the API writes it (NaN and
+// infinities included, which encoding/json refuses).
 func mustJSON(t *testing.T, v any) string {
 	t.Helper()
-	b, err := json.Marshal(v)
+	var (
+		b   []byte
+		err error
+	)
+	switch v := v.(type) {
+	case *projector.WorkflowView:
+		b, err = api.AppendWorkflowJSON(nil, v)
+	case *projector.TaskView:
+		b, err = api.AppendTaskJSON(nil, v)
+	default:
+		t.Fatalf("mustJSON(%T)", v)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -328,6 +328,19 @@ case("a group with a task_id in a chord header is spliced in",
      chord([group(s("add", 1, 1), s("add", 2, 2), options={"task_id": "spliced-inner"}), s("add", 3, 3)], s("tsum")),
      state="SUCCESS", result=12)
 
+# Python's floats: kombu's JSON carries nan and inf (NaN, Infinity), and a
+# float past the range reads as inf. An option may not be one: Celery's
+# apply_async raises (timedelta: OverflowError).
+case("a float overflows to inf, as Python's does",
+     chain(s("add", 1e308, 1e308), s("mul", 2)),
+     state="SUCCESS", result=float("inf"))
+case("Infinity and -Infinity in args",
+     group(s("add", float("inf"), 1), s("identity", float("-inf")), s("mul", 1e308, 10)),
+     state="SUCCESS", result=[float("inf"), float("-inf"), float("inf")])
+case("refused: an infinite countdown", s("add", 1, 2, options={"countdown": float("inf")}), http_status=400)
+case("refused: a NaN expires", s("add", 1, 2, options={"expires": float("nan")}), http_status=400)
+case("refused: a NUL character in a task_id", s("add", 1, 2, options={"task_id": "a\x00b"}), http_status=400)
+
 frozen_cases()
 
 for c in cases:
