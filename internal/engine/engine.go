@@ -169,6 +169,26 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// metadataMinAge is the MetadataMinAge of every Kafka client the engine
+// makes (franz-go's default is 5 s), as the worker's admin client has it.
+// kgo asks for metadata again no sooner than that after the last time,
+// and two things wait for that ask:
+//
+//   - a produce that fails with a retriable error (a broker that does not
+//     yet lead a partition of a topic created a moment ago, which it
+//     already names as the leader in its metadata) holds the partition's
+//     records until the next metadata. Right after the metadata that the
+//     first produce to a topic fetched, that is 5 s: a submission or a
+//     dispatch stalled for 5 s.
+//   - kadm's lookups (ListTopics, ListEndOffsets) answer from metadata
+//     cached for that long, a topic unknown when it was last asked for
+//     included: bindTopic and the group views could not see the topics
+//     Run had just created for 5 s.
+//
+// 100 ms is about the Java client's retry.backoff.ms; the cost is a
+// metadata request per retry, not one per produce.
+const metadataMinAge = 100 * time.Millisecond
+
 // Engine is one engine process: projector runner, timer service and API
 // backend.
 type Engine struct {
@@ -230,8 +250,11 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 		}
 	}
 	// No linger (franz-go's default is 10 ms): every dispatch is on a
-	// workflow's critical path.
-	base := append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0)}, opts...)
+	// workflow's critical path. opts come last, so that they win.
+	base := append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0),
+		kgo.MetadataMinAge(metadataMinAge),
+	}, opts...)
 	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()))...)
 	if err != nil {
 		store.Close()
