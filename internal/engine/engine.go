@@ -53,12 +53,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/events"
-	"github.com/fugue-run/fugue/internal/kafkaopt"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
 	"github.com/fugue-run/fugue/statestore"
@@ -182,7 +180,7 @@ func (c *Config) defaults() error {
 //     dispatch stalled for 5 s.
 //   - kadm's lookups (ListTopics, ListEndOffsets) answer from metadata
 //     cached for that long, a topic unknown when it was last asked for
-//     included: bindTopic and the group views could not see the topics
+//     included: start and the group views could not see the topics
 //     Run had just created for 5 s.
 //
 // 100 ms is about the Java client's retry.backoff.ms; the cost is a
@@ -276,100 +274,20 @@ func (e *Engine) Close() error {
 	return e.store.Close()
 }
 
-// errNoTopic is bindTopic's error when the broker knows no such topic.
-var errNoTopic = errors.New("engine: no such topic")
-
-// bindTopic ties store to the events topic as the broker has it now
-// (statestore.BindTopic): a store built from a topic that was since
-// deleted and made again, or from another cluster's, is refused instead
-// of skipping the new topic's records as applied.
-func bindTopic(ctx context.Context, adm *kadm.Client, store *statestore.Store, evTopic string) error {
-	topics, err := adm.ListTopics(ctx, evTopic)
-	if err == nil {
-		err = topics[evTopic].Err
-	}
-	if errors.Is(err, kerr.UnknownTopicOrPartition) {
-		return fmt.Errorf("%w: %s", errNoTopic, evTopic)
-	}
-	if err != nil {
-		return fmt.Errorf("engine: read the id of topic %s: %w", evTopic, err)
-	}
-	if err := store.BindTopic(evTopic, topics[evTopic].ID); err != nil {
-		return err
-	}
-	// A store that recorded no id yet (made by an older build) is still
-	// caught when it applied offsets the topic does not reach: a folded
-	// record lies below the end of its partition.
-	ends, err := adm.ListEndOffsets(ctx, evTopic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return fmt.Errorf("engine: read the end offsets of %s: %w", evTopic, err)
-	}
-	var errs []error
-	ends.Each(func(o kadm.ListedOffset) {
-		applied, known, err := store.Applied(evTopic, o.Partition)
-		switch {
-		case err != nil:
-			errs = append(errs, err)
-		case known && applied >= o.Offset:
-			errs = append(errs, fmt.Errorf("%w: it applied offset %d of %s partition %d, which ends at offset %d "+
-				"(was the topic made anew, or did the broker lose records?); move the store's directory aside "+
-				"and the engine rebuilds its state from the topic",
-				statestore.ErrOtherTopic, applied, evTopic, o.Partition, o.Offset))
-		}
-	})
-	return errors.Join(errs...)
-}
-
 // Store is the engine's state store (for replay and tests).
 func (e *Engine) Store() *statestore.Store { return e.store }
 
 // Run ensures the topics exist and runs the projector and the timer
 // service until ctx is done or one fails, and beside them the watch for
-// transactions Kafka left open (hanging.go).
+// transactions Kafka left open (hanging.go). While Kafka cannot be
+// reached or has not caught up with the topics, Run waits and tries
+// again (start).
 func (e *Engine) Run(ctx context.Context) error {
-	// Kafka may not be up yet (or be restarting): keep trying until it
-	// answers or ctx is done.
-	retry := time.NewTimer(0)
-	defer retry.Stop()
-	pause := func(d time.Duration) bool { // false once ctx is done
-		retry.Reset(d)
-		select {
-		case <-ctx.Done():
-			return false
-		case <-retry.C:
-			return true
-		}
-	}
-	for {
-		err := topic.Ensure(ctx, e.adm, e.cfg.Topics, e.names.Events(), e.names.Control(), e.names.DeadLetter(), e.names.Tasks(""))
-		if err == nil {
-			break
-		}
-		if kafkaopt.Permanent(err) {
-			// A bad setting, missing rights, a broker certificate we do
-			// not trust: retrying will not help.
-			return err
-		}
-		e.log.Warn("engine: cannot create topics yet; retrying", "err", err)
-		if !pause(2 * time.Second) {
+	if err := e.start(ctx); err != nil {
+		if ctx.Err() != nil {
 			return nil
 		}
-	}
-	// A topic just made may take a moment to show in the metadata.
-	for {
-		err := bindTopic(ctx, e.adm, e.store, e.names.Events())
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, errNoTopic) {
-			return err
-		}
-		if !pause(100 * time.Millisecond) {
-			return nil
-		}
+		return err
 	}
 	e.queues[topic.DefaultQueue] = e.names.Tasks(topic.DefaultQueue)
 	ctx, cancel := context.WithCancelCause(ctx)

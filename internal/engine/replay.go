@@ -62,8 +62,14 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 		return res, err
 	}
 	defer admCl.Close()
-	if err := bindTopic(ctx, kadm.NewClient(admCl), store, evTopic); err != nil && !errors.Is(err, errNoTopic) {
-		return res, err // no topic: nothing to replay, nor to bind to
+	switch t, err := lookUpTopic(ctx, kadm.NewClient(admCl), evTopic); {
+	case errors.Is(err, errNoTopic): // nothing to replay, nor to bind to
+	case err != nil:
+		return res, err
+	default:
+		if err := bindTopic(store, evTopic, t); err != nil {
+			return res, err
+		}
 	}
 	last, err := replayEnds(ctx, admCl, evTopic)
 	if err != nil {
