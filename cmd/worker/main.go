@@ -66,7 +66,8 @@ func exitCode(stderr io.Writer, err error) int {
 	return 1
 }
 
-// errUsage is returned for bad flags, after the usage was printed.
+// errUsage is returned for bad flags, an argument or a required flag
+// missing, after what is wrong was printed.
 var errUsage = errors.New("usage")
 
 // run parses the flags, then runs a worker until ctx is done.
@@ -113,7 +114,9 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	}
 	seeds := splitList(*brokers)
 	if len(seeds) == 0 {
-		return errors.New("--brokers (or FUGUE_BROKERS) is required")
+		// Bad usage, as engine serve has it: exit 2, not 1.
+		fmt.Fprintln(stderr, "worker: --brokers (or FUGUE_BROKERS) is required")
+		return errUsage
 	}
 	if *partitions < 1 || *partitions > 1<<20 || *replication < 1 || *replication > 1<<10 {
 		return errors.New("--partitions and --replication must be positive")

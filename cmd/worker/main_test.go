@@ -46,13 +46,14 @@ func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--nope"},
 		{"--brokers", "x:1", "extra"},
+		{},
+		{"--brokers", " , "},
 	} {
 		if err := run(t.Context(), args, noEnv, io.Discard, io.Discard); !errors.Is(err, errUsage) {
 			t.Errorf("run %q = %v, want a usage error", args, err)
 		}
 	}
 	for _, args := range [][]string{
-		{},
 		{"--brokers", "x:1", "--log-format", "xml"},
 		{"--brokers", "x:1", "--log-level", "loud"},
 		{"--brokers", "x:1", "--partitions", "0"},
@@ -64,27 +65,36 @@ func TestBadFlags(t *testing.T) {
 	}
 }
 
-// TestExitCode: -h exits 0, bad usage 2, an error 1 with "worker: "
-// once (the worker package's errors say it themselves: they read
-// "worker: worker: ..."). --concurrency 0 is the number of CPUs, as in
-// Celery; a negative one is refused with what and where.
+// TestExitCode: -h exits 0, bad usage 2 after run said what is wrong,
+// an error 1 with "worker: " once (the worker package's errors say it
+// themselves: they read "worker: worker: ..."). No --brokers is bad
+// usage, as for engine serve (it exited 1). --concurrency 0 is the number
+// of CPUs, as in Celery; a negative one is refused with what and where.
 func TestExitCode(t *testing.T) {
 	t.Parallel()
+	const noBrokers = "worker: --brokers (or FUGUE_BROKERS) is required\n"
 	for _, c := range []struct {
 		args   []string
+		env    map[string]string
 		code   int
-		stderr string
+		says   string // what run prints, among the rest
+		stderr string // what exitCode prints
 	}{
-		{[]string{"-h"}, 0, ""},
-		{[]string{"--help"}, 0, ""},
-		{[]string{"--nope"}, 2, ""},
-		{[]string{"--brokers", "x:1", "--concurrency", "-1"}, 1, "worker: --concurrency: -1 is negative (0: the number of CPUs)\n"},
-		{[]string{"--brokers", "x:1", "--queues", "a,a"}, 1, "worker: queue a named twice\n"},
+		{[]string{"-h"}, nil, 0, "usage: worker", ""},
+		{[]string{"--help"}, nil, 0, "usage: worker", ""},
+		{[]string{"--nope"}, nil, 2, "flag provided but not defined: -nope\n", ""},
+		{[]string{"--brokers", "x:1", "extra"}, nil, 2, `worker: unexpected arguments ["extra"]` + "\n", ""},
+		{nil, nil, 2, noBrokers, ""},
+		{[]string{"--brokers", ""}, map[string]string{"FUGUE_BROKERS": "x:1"}, 2, noBrokers, ""},
+		{nil, map[string]string{"FUGUE_BROKERS": " , "}, 2, noBrokers, ""},
+		{[]string{"--brokers", "x:1", "--concurrency", "-1"}, nil, 1, "", "worker: --concurrency: -1 is negative (0: the number of CPUs)\n"},
+		{[]string{"--brokers", "x:1", "--queues", "a,a"}, nil, 1, "", "worker: queue a named twice\n"},
 	} {
-		var stderr bytes.Buffer
-		code := exitCode(&stderr, run(t.Context(), c.args, noEnv, io.Discard, io.Discard))
-		if code != c.code || stderr.String() != c.stderr {
-			t.Errorf("%q: exit %d, stderr %q; want %d, %q", c.args, code, stderr.String(), c.code, c.stderr)
+		var said, stderr bytes.Buffer
+		code := exitCode(&stderr, run(t.Context(), c.args, func(k string) string { return c.env[k] }, io.Discard, &said))
+		if code != c.code || !strings.Contains(said.String(), c.says) || stderr.String() != c.stderr {
+			t.Errorf("%q %v: exit %d, run said %q, then %q; want %d, %q among it, then %q",
+				c.args, c.env, code, said.String(), stderr.String(), c.code, c.says, c.stderr)
 		}
 	}
 }
