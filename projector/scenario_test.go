@@ -26,7 +26,7 @@ import (
 //	revoke [task=ID]
 //	fire task=ID timer=NAME
 //	again                     delivers the previous event once more
-//	state                     prints the workflow and its nodes
+//	state [parents]           prints the workflow and its tasks; with parents, each task's parent and children too
 func TestScenarios(t *testing.T) {
 	t.Parallel()
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
@@ -108,7 +108,7 @@ func TestScenarios(t *testing.T) {
 			case "again":
 				ev = last
 			case "state":
-				return formatState(t, st, wf)
+				return formatState(t, st, wf, d.HasArg("parents"))
 			default:
 				t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 			}
@@ -195,7 +195,7 @@ func formatOutputs(out []events.Event, now int64) string {
 	return b.String()
 }
 
-func formatState(t *testing.T, st *projector.MemState, wf string) string {
+func formatState(t *testing.T, st *projector.MemState, wf string, parents bool) string {
 	v, err := projector.Describe(st, wf)
 	if err != nil || v == nil {
 		t.Fatalf("describe: %v", err)
@@ -216,6 +216,13 @@ func formatState(t *testing.T, st *projector.MemState, wf string) string {
 		}
 		if tk.Error != nil {
 			fmt.Fprintf(&b, " error=%s", tk.Error.Type)
+		}
+		if parents {
+			parent := "null"
+			if tk.ParentID != nil {
+				parent = *tk.ParentID
+			}
+			fmt.Fprintf(&b, " parent=%s children=[%s]", parent, strings.Join(tk.Children, ","))
 		}
 		b.WriteByte('\n')
 	}

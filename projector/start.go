@@ -42,7 +42,13 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 	pn := &x.w.Plan.Nodes[i]
 	n := x.node(i)
 	if n.Status == Revoked {
-		// Revoked before it was reached: it fails as it starts.
+		// Revoked before it was reached: it fails as it starts. Its view
+		// shows the call it was spared and the task that reached it, as
+		// the view of a task sent and then revoked does.
+		n.Parent = parent
+		if pn.Kind == TaskNode {
+			n.Args, n.Kwargs = call(pn, in, inKw)
+		}
 		x.complete(i, n, false, nil, revokedError(pn.ID))
 		x.putNode(i, n)
 		return

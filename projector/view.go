@@ -126,6 +126,17 @@ func taskView(pn *PlanNode, n *Node) *TaskView {
 	if n.Status == Failure || n.Status == Revoked || retrying {
 		t.Error = errorView(n.Err)
 	}
+	// A task that never started (a chord body failed with ChordError, a
+	// task revoked before it was reached in a store from before Fold
+	// recorded its call) shows its partial arguments: what its call
+	// would have begun with. One that started without arguments has
+	// none in its plan either (call).
+	if t.Args == nil {
+		t.Args = pn.Args
+	}
+	if t.Kwargs == nil {
+		t.Kwargs = pn.Kwargs
+	}
 	if t.Args == nil {
 		t.Args = []any{}
 	}
