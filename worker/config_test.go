@@ -4,8 +4,10 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -53,5 +55,33 @@ func TestNewRefuses(t *testing.T) {
 	}
 	if _, err := New(reg, Config{Registerer: prom}); err == nil {
 		t.Error("New registered the same metrics twice")
+	}
+}
+
+// TestClientsAskForMetadataSoon checks that every client the worker makes
+// asks for metadata again after 100 ms, not franz-go's 5 s (a report
+// produced while its partition's leader settles would wait that long),
+// and that the caller's options still win.
+func TestClientsAskForMetadataSoon(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		opts []kgo.Opt
+		want time.Duration
+	}{
+		{nil, 100 * time.Millisecond},
+		{[]kgo.Opt{kgo.MetadataMinAge(time.Second)}, time.Second},
+	} {
+		w, err := New(NewRegistry(), Config{Brokers: []string{"127.0.0.1:1"}}, c.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := kgo.NewClient(w.clientOpts()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cl.OptValue(kgo.MetadataMinAge); got != c.want {
+			t.Errorf("MetadataMinAge %v, want %v", got, c.want)
+		}
+		cl.Close()
 	}
 }

@@ -119,8 +119,11 @@ func (w *Worker) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	}
 	// No linger: a task's outcome is on the critical path of the next
 	// task, and records that arrive while a request is in flight are
-	// still batched.
-	o = append(o, kgo.ClientID("fugue-worker"), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0))
+	// still batched. MetadataMinAge as the engine's (engine.go,
+	// metadataMinAge): a report produced to a partition whose broker does
+	// not lead it yet would otherwise wait 5 s for the next metadata.
+	o = append(o, kgo.ClientID("fugue-worker"), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0),
+		kgo.MetadataMinAge(100*time.Millisecond))
 	o = append(o, extra...)
 	return append(o, w.opts...)
 }
@@ -137,9 +140,7 @@ func (w *Worker) tasksTopics() []string {
 // start makes sure the topics exist, finds the end of the control topic
 // and makes the session's clients.
 func (w *Worker) start(ctx context.Context) (*session, error) {
-	// A topic created a moment ago may be missing from the first
-	// metadata; kgo waits MetadataMinAge (5s) before asking again.
-	adm, err := kgo.NewClient(w.clientOpts(kgo.MetadataMinAge(100 * time.Millisecond))...)
+	adm, err := kgo.NewClient(w.clientOpts()...)
 	if err != nil {
 		return nil, fmt.Errorf("worker: kafka client: %w", err)
 	}
