@@ -162,9 +162,41 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 			Message: "Dependency " + err.TaskID + " raised " + raisedRepr(err.Type, err.Message),
 			TaskID:  x.w.Plan.resultTask(body),
 		}
+		if x.w.Plan.Nodes[body].Kind == GroupNode {
+			x.failGroupBody(body, err)
+		}
 		bn := x.node(body)
 		x.complete(body, bn, false, nil, bodyErr)
 		x.putNode(body, bn)
+	}
+}
+
+// failGroupBody runs the errbacks of the members of group body, the body
+// of a chord whose header failed with err, as Celery 5.7's
+// _handle_group_chord_error does (backends/base.py): for each member, in
+// order, the errbacks that _result_errbacks finds (Plan.resultErrbacks),
+// with the member's result id, handling the header's failure (Celery
+// passes the ChordError's cause). Celery's group.link_error copies a
+// group's errback onto every member, so a body group's errback runs once a
+// member, as in Celery. A group spliced into the body (kept as a node for
+// its own options) runs none of its members': Celery keys the errbacks by
+// the ids of the group's tasks as written, which a spliced group's
+// results are not. The body group's own errbacks run once, when it
+// completes.
+func (x *folding) failGroupBody(body int32, err *Error) {
+	p := x.w.Plan
+	for _, m := range p.Nodes[body].Members {
+		if p.Nodes[m].Spliced {
+			continue
+		}
+		id, ebs := p.resultErrbacks(m)
+		if len(ebs) == 0 {
+			continue
+		}
+		pf := &Error{Type: err.Type, Message: err.Message, Traceback: err.Traceback, TaskID: id}
+		for _, l := range ebs {
+			x.fire(l, []any{id}, id, id, pf)
+		}
 	}
 }
 

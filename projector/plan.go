@@ -310,6 +310,26 @@ func callbacks(o *canvas.Options) int {
 	return n
 }
 
+// resultErrbacks is Celery's _result_errbacks (backends/base.py): the id
+// of node i's result and the errbacks linked to it. A chord's result is its
+// body's, so a chord gives its own errbacks and its body's; a group gives
+// its own and its members'; a chain or a task only its own.
+func (p *Plan) resultErrbacks(i int32) (string, []int32) {
+	var ebs []int32
+	for p.Nodes[i].Kind == ChordNode {
+		ebs = append(ebs, p.Nodes[i].Errbacks...)
+		i = p.Nodes[i].Members[1]
+	}
+	ebs = append(ebs, p.Nodes[i].Errbacks...)
+	if p.Nodes[i].Kind == GroupNode {
+		for _, m := range p.Nodes[i].Members {
+			_, more := p.resultErrbacks(m)
+			ebs = append(ebs, more...)
+		}
+	}
+	return p.resultTask(i), ebs
+}
+
 // resultTask is the id of the task whose result is node i's result: the
 // node itself for a task and a group, the last element of a chain, the body
 // of a chord. It is the id Celery's AsyncResult for the node would carry.
