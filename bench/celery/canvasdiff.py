@@ -10,7 +10,8 @@ exactly what was passed where) and, with --fails, tasks.fail; nested up
 to three deep. It is applied on Celery and waited for with get() (of the
 result itself, not following parents, whose errors get() would raise
 first: a failed chord would read as its header member's error or as
-ChordError by a race), for --timeout seconds (30), and its JSON (json.dumps of the signature, as a Python producer would send it)
+ChordError by a race), for --timeout seconds (30; past it, the error
+get() raises from a parent is shown too), and its JSON (json.dumps of the signature, as a Python producer would send it)
 is submitted to Fugue and waited for over HTTP. A canvas is printed when
 the two outcomes differ: state and result, or state and error type.
 Celery's own departures from the spec are among what it prints (README,
@@ -57,6 +58,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import sys
 import time
 import urllib.error
@@ -66,6 +68,7 @@ import warnings
 from datetime import datetime, timezone
 
 from celery import chain, chord, group
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult
 from celery.canvas import _chain
 
@@ -266,7 +269,28 @@ def settle(broker, backend, g, since):
     return last
 
 
+class Hung(Exception):
+    pass
+
+
+def hung(signum, frame):
+    raise Hung()
+
+
 def on_celery(sig, timeout):
+    # ResultSet.get() can wait on Redis's pub/sub past its timeout (a group
+    # whose member never finishes), so an alarm ends the wait too.
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(int(timeout * 2) + 5)
+    try:
+        return celery_outcome(sig, timeout)
+    except Hung:
+        return ("FAILURE", "TimeoutError (hung)")
+    finally:
+        signal.alarm(0)
+
+
+def celery_outcome(sig, timeout):
     res = sig.apply_async()
     # An AsyncResult's get() raises the error of a failed parent first: a
     # chord's is its body's, whose parent is the header, so it would raise
@@ -275,7 +299,13 @@ def on_celery(sig, timeout):
     kw = {"follow_parents": False} if isinstance(res, AsyncResult) else {}
     try:
         return ("SUCCESS", json.loads(json.dumps(res.get(timeout=timeout, disable_sync_subtasks=False, **kw))))
-    except Exception as e:  # the task's error, or TimeoutError for a canvas Celery never finishes
+    except CeleryTimeoutError:  # a canvas Celery never finishes; say what get() would raise from a parent
+        try:
+            res.get(timeout=0.5, disable_sync_subtasks=False)
+        except Exception as e:
+            return ("FAILURE", f"TimeoutError (parents: {type(e).__name__})")
+        return ("FAILURE", "TimeoutError")
+    except Exception as e:  # the task's error
         return ("FAILURE", type(e).__name__)
 
 
