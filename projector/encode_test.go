@@ -1,7 +1,9 @@
 package projector
 
 import (
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +37,26 @@ func TestRecordRoundTrip(t *testing.T) {
 		if _, err := DecodeNode(b[:i]); err == nil {
 			t.Fatalf("a node truncated to %d bytes decoded without error", i)
 		}
+	}
+}
+
+// TestValueSize checks that valueSize is the size appendValue writes, so
+// that AppendCanvas sizes its record exactly.
+func TestValueSize(t *testing.T) {
+	vals := []any{nil, true, false, 0.5, math.NaN(), "", strings.Repeat("é", 64), []byte{0, 1},
+		strings.Repeat("x", 127), strings.Repeat("x", 128), strings.Repeat("x", 1<<14),
+		[]any{}, map[string]any{}, map[string]any{strings.Repeat("k", 200): []any{int64(1), nil}}}
+	for _, i := range []int64{0, 1, -1, 63, 64, -64, -65, 1 << 20, math.MaxInt64, math.MinInt64} {
+		vals = append(vals, i)
+	}
+	vals = append(vals, []any{vals}, map[string]any{"a": vals, "b": map[string]any{"c": vals}})
+	for _, v := range vals {
+		if got, want := valueSize(v), len(appendValue(nil, v)); got != want {
+			t.Errorf("valueSize(%.60v) = %d, want %d", v, got, want)
+		}
+	}
+	c := map[string]any{"task": "celery.group", "kwargs": map[string]any{"tasks": vals}}
+	if n := testing.AllocsPerRun(10, func() { AppendCanvas(nil, c) }); n != 1 && !raceEnabled {
+		t.Errorf("AppendCanvas made %v allocations, want 1", n)
 	}
 }

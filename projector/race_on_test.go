@@ -1,0 +1,6 @@
+//go:build race
+
+package projector
+
+// raceEnabled: the race detector makes values escape that would not.
+const raceEnabled = true
