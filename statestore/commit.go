@@ -24,7 +24,12 @@ func (t *Txn) Commit() error {
 	if st.err != nil {
 		return st.err
 	}
-	b := t.s.db.NewBatch()
+	var b *pebble.Batch
+	if n := st.sizeHint(); n >= largeBatch {
+		b = t.s.db.NewBatchWithSize(n)
+	} else {
+		b = t.s.db.NewBatch() // Pebble's pooled batches grow as they need
+	}
 	defer b.Close()
 	if err := st.write(t.s.db, b); err != nil {
 		return err
@@ -61,6 +66,26 @@ func (t *Txn) Discard() {
 		t.st = nil
 		t.s.release(st)
 	}
+}
+
+// largeBatch is the size hint above which Commit sizes its batch.
+const largeBatch = 64 << 10
+
+// sizeHint is about the size of the Txn's batch, so that Pebble makes its
+// buffer once: a submission of 100,000 tasks writes tens of megabytes,
+// which the batch would otherwise grow by doubling, copying each time. It
+// is exact for the canvases, which are most of a large batch; a record
+// of another kind takes at most a few hundred bytes (a node, its key and
+// Pebble's framing are ~100), and an underestimate only means a doubling.
+func (st *txnState) sizeHint() int {
+	n := 12 + 32*len(st.applied) + 64*(len(st.tasks)+len(st.timers)) + 128*len(st.dirtyN)
+	for _, e := range st.dirtyW {
+		n += 256 + len(e.canvas)
+		if e.all != nil {
+			n += 128 * len(e.all.put)
+		}
+	}
+	return n
 }
 
 // write puts the Txn's changes into b.
@@ -102,20 +127,19 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 		}
 	}
 	for _, ne := range st.dirtyN {
-		st.buf = appendNodeKey(st.buf[:0], ne.ref.e.id, ne.ref.i)
-		st.val = projector.AppendNode(st.val[:0], &ne.n)
-		var err error
-		switch {
-		case !bytes.Equal(st.val, zeroNode):
-			err = b.Set(st.buf, st.val, nil)
-		case !ne.ref.e.fresh: // back to zero: no record, as in MemState
-			err = b.Delete(st.buf, nil)
+		if ne.ref.e.all != nil {
+			continue // moved into its fresh workflow's array (freshNodes)
 		}
-		if err != nil {
+		if err := st.writeNode(b, ne.ref.e, ne.ref.i, &ne.n, ne.parent); err != nil {
 			return err
 		}
-		if p := ne.n.Parent; p != "" && p != ne.parent {
-			if err := st.indexChild(b, ne); err != nil {
+	}
+	for _, e := range st.dirtyW {
+		if e.all == nil {
+			continue
+		}
+		for _, i := range e.all.put {
+			if err := st.writeNode(b, e, i, &e.all.nodes[i], ""); err != nil {
 				return err
 			}
 		}
@@ -142,23 +166,43 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 	return nil
 }
 
-// indexChild records that node ne was started by its parent's outcome
-// (k/<wf>/<parent><child>), for Reader.Children. A node that changes
-// parent keeps its old record too; Children checks each record against
-// the node.
-func (st *txnState) indexChild(b *pebble.Batch, ne *nodeEntry) error {
-	w := ne.ref.e.w
+// writeNode puts node i of workflow e into b; was is its parent as the
+// Txn read it.
+func (st *txnState) writeNode(b *pebble.Batch, e *wfEntry, i int32, n *projector.Node, was string) error {
+	st.buf = appendNodeKey(st.buf[:0], e.id, i)
+	st.val = projector.AppendNode(st.val[:0], n)
+	var err error
+	switch {
+	case !bytes.Equal(st.val, zeroNode):
+		err = b.Set(st.buf, st.val, nil)
+	case !e.fresh: // back to zero: no record, as in MemState
+		err = b.Delete(st.buf, nil)
+	}
+	if err != nil {
+		return err
+	}
+	if p := n.Parent; p != "" && p != was {
+		return st.indexChild(b, e, i, p)
+	}
+	return nil
+}
+
+// indexChild records that node i of workflow e was started by the outcome
+// of parent (k/<wf>/<parent><child>), for Reader.Children. A node that
+// changes parent keeps its old record too; Children checks each record
+// against the node.
+func (st *txnState) indexChild(b *pebble.Batch, e *wfEntry, i int32, parent string) error {
 	var (
-		parent int32
-		ok     bool
+		p  int32
+		ok bool
 	)
-	if w != nil && w.Plan != nil {
-		parent, ok = w.Plan.Lookup(ne.n.Parent)
+	if w := e.w; w != nil && w.Plan != nil {
+		p, ok = w.Plan.Lookup(parent)
 	}
 	if !ok {
-		return fmt.Errorf("statestore: workflow %s: node %d names parent %q, which is not in its plan", ne.ref.e.id, ne.ref.i, ne.n.Parent)
+		return fmt.Errorf("statestore: workflow %s: node %d names parent %q, which is not in its plan", e.id, i, parent)
 	}
-	st.buf = appendChildKey(st.buf[:0], ne.ref.e.id, parent, ne.ref.i)
+	st.buf = appendChildKey(st.buf[:0], e.id, p, i)
 	return b.Set(st.buf, nil, nil)
 }
 

@@ -57,11 +57,22 @@ func (c *nodeCache) commit(st *txnState) {
 			for c.n+len(e.w.Plan.Nodes) > c.max {
 				c.evict()
 			}
-			c.wfs[e.id] = make([]projector.Node, len(e.w.Plan.Nodes))
-			c.n += len(e.w.Plan.Nodes)
+			// The Txn's array of a fresh workflow's nodes is what was
+			// committed; the Txn is over, so the cache takes it whole.
+			var nodes []projector.Node
+			if e.all != nil {
+				nodes = e.all.nodes
+			} else {
+				nodes = make([]projector.Node, len(e.w.Plan.Nodes))
+			}
+			c.wfs[e.id] = nodes
+			c.n += len(nodes)
 		}
 	}
 	for _, ne := range st.dirtyN {
+		if ne.ref.e.all != nil {
+			continue // in its fresh workflow's array, taken above
+		}
 		if nodes, ok := c.wfs[ne.ref.e.id]; ok && int(ne.ref.i) < len(nodes) && ne.ref.i >= 0 {
 			nodes[ne.ref.i] = ne.n
 		}

@@ -67,6 +67,18 @@ type wfEntry struct {
 	canvas []byte
 	// exists: the workflow is committed; fresh: it is new in this Txn.
 	exists, fresh, dirty bool
+	// all holds a fresh workflow's nodes once it has a plan (freshNodes).
+	all *allNodes
+}
+
+// allNodes are all the nodes of a fresh workflow, by index (they start
+// zero): a submission of 100,000 tasks makes one array, where the node
+// map would make an entry and a map slot a node. put lists the nodes put,
+// in the order they were first put, and isPut marks them.
+type allNodes struct {
+	nodes []projector.Node
+	put   []int32
+	isPut []bool
 }
 
 type nodeRef struct {
@@ -290,7 +302,11 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
 		return nil, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
 	}
-	ref := nodeRef{st.entry(w), i}
+	e := st.entry(w)
+	if all := st.freshNodes(e); all != nil {
+		return &all.nodes[i], nil
+	}
+	ref := nodeRef{e, i}
 	if ne := st.nodes[ref]; ne != nil {
 		return &ne.n, nil
 	}
@@ -307,13 +323,52 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 	return &ne.n, nil
 }
 
+// freshNodes returns the nodes of e when it is a fresh workflow with a
+// plan, making them the first time; nil for any other workflow, whose
+// nodes are entries of the node map. Nodes the Txn handed out from the
+// map before the plan came (Fold asks for none) move into the array.
+func (st *txnState) freshNodes(e *wfEntry) *allNodes {
+	if e.all != nil || !e.fresh || e.w == nil || e.w.Plan == nil {
+		return e.all
+	}
+	n := len(e.w.Plan.Nodes)
+	all := &allNodes{nodes: make([]projector.Node, n), isPut: make([]bool, n)}
+	if len(st.nodes) > 0 {
+		for i := range int32(n) {
+			if ne := st.nodes[nodeRef{e, i}]; ne != nil {
+				all.nodes[i] = ne.n
+				if ne.dirty {
+					all.isPut[i] = true
+					all.put = append(all.put, i)
+				}
+			}
+		}
+	}
+	e.all = all
+	return all
+}
+
 // PutNode implements projector.State.
 func (t *Txn) PutNode(w *projector.Workflow, i int32, n *projector.Node) error {
 	st := t.st
 	if st == nil {
 		return ErrTxnDone
 	}
-	ref := nodeRef{st.entry(w), i}
+	e := st.entry(w)
+	if all := st.freshNodes(e); all != nil {
+		if i < 0 || int(i) >= len(all.nodes) {
+			return fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
+		}
+		if &all.nodes[i] != n {
+			all.nodes[i] = *n
+		}
+		if !all.isPut[i] {
+			all.isPut[i] = true
+			all.put = append(all.put, i)
+		}
+		return nil
+	}
+	ref := nodeRef{e, i}
 	ne := st.nodes[ref]
 	if ne == nil {
 		ne = st.newNode(ref)
