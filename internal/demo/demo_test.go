@@ -1,11 +1,9 @@
 package demo
 
 import (
-	"context"
 	"math"
 	"reflect"
 	"testing"
-	"time"
 
 	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/value"
@@ -209,14 +207,6 @@ func TestSimpleTasks(t *testing.T) {
 		{"fail", "tasks.fail", ints(1, 2), nil, fails("ExpectedException", "Task expected to fail")},
 		{"fail keyword", "tasks.fail", nil, map[string]any{"x": int64(1)},
 			fails("TypeError", "fail() got an unexpected keyword argument 'x'")},
-		{"sleep int", "tasks.sleep", list(int64(0), "rest"), nil, ok(int64(0))},
-		{"sleep float", "tasks.sleep", list(0.001), nil, ok(0.001)},
-		{"sleep str", "tasks.sleep", list("1"), nil,
-			fails("TypeError", "'str' object cannot be interpreted as an integer")},
-		{"sleep negative", "tasks.sleep", list(-1.0), nil, fails("ValueError", "sleep length must be non-negative")},
-		{"sleep NaN", "tasks.sleep", list(math.NaN()), nil, fails("ValueError", "Invalid value NaN (not a number)")},
-		{"sleep huge", "tasks.sleep", list(1e300), nil,
-			fails("OverflowError", "timestamp too large to convert to C _PyTime_t")},
 		{"record_error", "tasks.record_error", list("w1.t3", "extra"), nil, ok(map[string]any{"failed": "w1.t3"})},
 		{"record_error missing", "tasks.record_error", nil, nil,
 			fails("TypeError", "record_error() missing 1 required positional argument: 'task_id'")},
@@ -224,30 +214,6 @@ func TestSimpleTasks(t *testing.T) {
 		{"progress float", "tasks.progress", list(1.5), nil,
 			fails("TypeError", "'float' object cannot be interpreted as an integer")},
 	})
-}
-
-func TestSleepCancelled(t *testing.T) {
-	t.Parallel()
-	reg := setup(t)
-	got := worker.Execute(t.Context(), reg, &worker.Request{Name: "tasks.sleep", Args: ints(60),
-		TimeLimit: 5 * time.Millisecond}, nil)
-	if want := fails("TimeLimitExceeded", "0.005"); !reflect.DeepEqual(got, want) {
-		t.Fatalf("sleep past its time limit = %v, want %v", got, want)
-	}
-
-	ctx, cancel := context.WithCancelCause(t.Context())
-	started := make(chan struct{})
-	rep := worker.ReporterFunc(func(string, any) error { return nil })
-	out := make(chan worker.Outcome)
-	go func() {
-		close(started)
-		out <- worker.Execute(ctx, reg, &worker.Request{Name: "tasks.sleep", Args: ints(60)}, rep)
-	}()
-	<-started
-	cancel(worker.Revoked("terminated"))
-	if got, want := <-out, fails("TaskRevokedError", "terminated"); !reflect.DeepEqual(got, want) {
-		t.Fatalf("revoked sleep = %v, want %v", got, want)
-	}
 }
 
 func TestRetryOnce(t *testing.T) {
