@@ -341,6 +341,30 @@ case("refused: an infinite countdown", s("add", 1, 2, options={"countdown": floa
 case("refused: a NaN expires", s("add", 1, 2, options={"expires": float("nan")}), http_status=400)
 case("refused: a NUL character in a task_id", s("add", 1, 2, options={"task_id": "a\x00b"}), http_status=400)
 
+
+# tasks.sleep(seconds) is time.sleep(seconds): out of range it fails with
+# the exception of the Python that runs this script, its message checked
+# whole (quoted). CPython 3.11 converts before it checks the sign: a float
+# whose nanoseconds leave int64 is "timestamp out of range for platform
+# time_t", an int's "timestamp too large to convert to C _PyTime_t" (3.13:
+# "C PyTime_t"), and only a negative in range is a ValueError. An int past
+# int64 (10**30) has no case: Fugue refuses that canvas, and so would
+# loading this file.
+def sleep_raises(seconds):
+    import time
+    try:
+        time.sleep(seconds)  # each value below raises before it sleeps
+    except (OverflowError, ValueError) as exc:
+        return type(exc).__name__, str(exc)
+    sys.exit("gen_cases.py: time.sleep(%r) did not raise" % seconds)
+
+
+for seconds in [1e300, float("inf"), float("-inf"), -1e300, 9223372037, -9223372037, -1, float("nan")]:
+    exc_type, message = sleep_raises(seconds)
+    case("tasks.sleep(%r) fails as Python's time.sleep does" % seconds,
+         s("sleep", seconds),
+         state="FAILURE", error_type=exc_type, error_contains=json.dumps(message))
+
 frozen_cases()
 
 for c in cases:
