@@ -18,6 +18,12 @@
 //     compensated (sum([0.1]*10) is 1.0).
 //   - Iterating a dict yields its keys in sorted order, since values keep
 //     no insertion order.
+//   - sleep converts its argument as CPython 3.11's time.sleep does and
+//     fails out of range with its exceptions: OverflowError "timestamp
+//     out of range for platform time_t" for a float past ±2**63 ns (inf,
+//     -1e300), "timestamp too large to convert to C _PyTime_t" for an
+//     int (-9223372037), ValueError "sleep length must be non-negative"
+//     for a negative in range.
 //
 // Where Go cannot follow Python:
 //
@@ -28,6 +34,11 @@
 //     EncodeError: JSON cannot carry it.
 //   - A string, list or bytes repeated beyond 16 Mi elements fails with
 //     MemoryError.
+//   - CPython's time.sleep adds the length to the host's monotonic clock
+//     without a bound, so a length that comes within the host's uptime
+//     of 2**63 ns (9223372036.854775807 s, 292 years) fails there with
+//     OSError "[Errno 22] Invalid argument", from a bound that depends
+//     on the machine; sleep sleeps.
 //
 // tasks.progress counts steps from 1 to steps and does not pause between
 // them. tasks.sleep watches its context: a revoke or time limit ends it
