@@ -16,11 +16,15 @@ import (
 // The record at committed offset-1 is always visible to a read_committed
 // consumer (the engine consumed it under read_committed), so reaching it
 // ends the catch-up.
+//
+// Kafka errors that may go away by themselves restart the session
+// (restartIfTransient), whose assignment catches up again; the others
+// stop the engine.
 func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
 	evTopic := e.names.Events()
 	committed, err := e.adm.FetchOffsets(ctx, e.cfg.Group)
 	if err != nil {
-		return fmt.Errorf("engine: fetch committed offsets: %w", err)
+		return restartIfTransient(fmt.Errorf("engine: fetch committed offsets: %w", err))
 	}
 	for _, p := range partitions {
 		c, ok := committed.Lookup(evTopic, p)
@@ -45,6 +49,21 @@ func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
 	return nil
 }
 
+// restartIfTransient wraps err, which a request to Kafka returned while
+// catching up, in errRestart when it may go away by itself (transient: a
+// broker restarting or moving a partition, a coordinator not ready, a
+// connection lost, a topic id the metadata does not know yet), so that
+// the runner makes a new session and catches up again, logging why at
+// warn each time. What retrying cannot mend (kafkaopt.Permanent: rights
+// the engine lacks, a Kafka error that is not retriable, records the
+// broker lost) is returned as it is and stops the engine. nil stays nil.
+func restartIfTransient(err error) error {
+	if err == nil || !transient(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errRestart, err)
+}
+
 // replayPartition folds the records of one events partition from offset
 // from through offset to, with outputs suppressed.
 func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) error {
@@ -65,7 +84,7 @@ func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) e
 			return err
 		}
 		if err := fetches.Err0(); err != nil {
-			return fmt.Errorf("engine: catch up partition %d: %w", p, err)
+			return restartIfTransient(fmt.Errorf("engine: catch up partition %d: %w", p, err))
 		}
 		txn := e.store.Begin()
 		last, done := int64(-1), false

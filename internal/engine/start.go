@@ -88,12 +88,15 @@ func retryTransient(ctx context.Context, log *slog.Logger, wait, maxWait time.Du
 // (errNoTopic). Not transient: what the settings or the cluster must
 // change for (kafkaopt.Permanent: a failed SASL authentication, missing
 // rights, partitions or a replication factor the cluster refuses, a
-// broker certificate that is not trusted), and a client that was closed.
+// broker certificate that is not trusted), a client that was closed, and
+// records the broker lost (kgo.ErrDataLoss, from a fetch): they do not
+// come back.
 func transient(err error) bool {
+	var lost *kgo.ErrDataLoss
 	switch {
 	case errors.Is(err, errNoTopic):
 		return true
-	case errors.Is(err, kgo.ErrClientClosed), kafkaopt.Permanent(err):
+	case errors.Is(err, kgo.ErrClientClosed), kafkaopt.Permanent(err), errors.As(err, &lost):
 		return false
 	}
 	return true

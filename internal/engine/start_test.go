@@ -48,6 +48,7 @@ func TestTransient(t *testing.T) {
 		{fmt.Errorf("topic: create a: %w", kerr.PolicyViolation), false},
 		{fmt.Errorf("engine: read the id of topic x: %w", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), false},
 		{fmt.Errorf("engine: read the id of topic x: %w", kgo.ErrClientClosed), false},
+		{fmt.Errorf("engine: catch up partition 0: %w", &kgo.ErrDataLoss{Topic: "x", ConsumedTo: 9, ResetTo: 4}), false},
 	} {
 		if got := transient(c.err); got != c.want {
 			t.Errorf("transient(%v) = %v, want %v", c.err, got, c.want)
