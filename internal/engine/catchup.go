@@ -17,9 +17,11 @@ import (
 // consumer (the engine consumed it under read_committed), so reaching it
 // ends the catch-up.
 //
-// Kafka errors that may go away by themselves restart the session
-// (restartIfTransient), whose assignment catches up again; the others
-// stop the engine.
+// A partition whose committed offset cannot be read is not passed over:
+// the session would then consume it from that offset on a store that
+// lacks what lies before. Kafka errors that may go away by themselves
+// restart the session (restartIfTransient), whose assignment catches up
+// again; the others stop the engine.
 func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
 	evTopic := e.names.Events()
 	committed, err := e.adm.FetchOffsets(ctx, e.cfg.Group)
@@ -28,8 +30,11 @@ func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
 	}
 	for _, p := range partitions {
 		c, ok := committed.Lookup(evTopic, p)
+		if ok && c.Err != nil {
+			return restartIfTransient(fmt.Errorf("engine: committed offset of %s partition %d: %w", evTopic, p, c.Err))
+		}
 		if !ok || c.At <= 0 {
-			continue
+			continue // nothing committed: nothing to catch up
 		}
 		applied, known, err := e.store.Applied(evTopic, p)
 		if err != nil {

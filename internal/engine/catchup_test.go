@@ -5,13 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/topic"
 )
 
 func TestRestartIfTransient(t *testing.T) {
@@ -43,5 +52,213 @@ func TestRestartIfTransient(t *testing.T) {
 	}
 	if err := restartIfTransient(nil); err != nil {
 		t.Errorf("restartIfTransient(nil) = %v", err)
+	}
+}
+
+// TestCatchUpRestartsOnTransientErrors: a committed offset that cannot be
+// read for a reason that may pass (a topic id the broker does not know
+// yet, a commit still in a transaction) restarts the session instead of
+// passing the partition over, and the next session catches the store up.
+func TestCatchUpRestartsOnTransientErrors(t *testing.T) {
+	t.Parallel()
+	for _, code := range []*kerr.Error{kerr.UnknownTopicID, kerr.UnstableOffsetCommit} {
+		t.Run(code.Message, func(t *testing.T) {
+			t.Parallel()
+			const n = 3
+			c, e, logs := catchUpOnKfake(t, n)
+			seen := failCommittedOffset(t, c, e, code.Code)
+			r := runEngine(t, e)
+			waitCaughtUp(t, e, r, logs)
+			evTopic := e.names.Events()
+			if applied, known, err := e.store.Applied(evTopic, 0); err != nil || !known || applied != n-1 {
+				t.Fatalf("the store applied partition 0 up to %d (known %v, err %v), want %d: the partition was passed over\n%s", applied, known, err, n-1, logs)
+			}
+			for i := range n {
+				if w, err := e.State().Workflow(submission(i)); err != nil || w == nil {
+					t.Errorf("workflow %s not in the store (err %v)", submission(i), err)
+				}
+			}
+			if got := seen.Load(); got != 1 {
+				t.Errorf("%d committed offsets failed, want 1", got)
+			}
+			for _, want := range []string{`level=WARN msg="engine: restarting the transactional session"`, "partition 0", code.Message} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("logs lack %q:\n%s", want, logs)
+				}
+			}
+		})
+	}
+}
+
+// TestCatchUpStopsOnPermanentPartitionErrors: a committed offset that
+// cannot be read for a reason retrying does not mend stops the engine
+// with that reason; the partition is not taken as caught up.
+func TestCatchUpStopsOnPermanentPartitionErrors(t *testing.T) {
+	t.Parallel()
+	c, e, logs := catchUpOnKfake(t, 3)
+	failCommittedOffset(t, c, e, kerr.UnknownServerError.Code)
+	r := runEngine(t, e)
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		changed := e.held.wait()
+		if e.held.all(1) {
+			t.Fatalf("partition 0 caught up although its committed offset could not be read\n%s", logs)
+		}
+		select {
+		case <-r.done:
+			if !errors.Is(r.err, kerr.UnknownServerError) || errors.Is(r.err, errRestart) || !strings.Contains(r.err.Error(), "partition 0") {
+				t.Fatalf("Run returned %v, want UNKNOWN_SERVER_ERROR for partition 0 and no restart", r.err)
+			}
+			return
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("Run still going after 30s\n%s", logs)
+		}
+	}
+}
+
+// catchUpOnKfake returns an engine, not running yet, on a kfake cluster
+// whose events topic (one partition) holds n submissions that the
+// engine's group has committed, with a store that has folded none of
+// them: the engine must catch them up when it gains the partition. Its
+// logs go to the buffer returned.
+func catchUpOnKfake(t *testing.T, n int) (*kfake.Cluster, *Engine, *syncBuffer) {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	logs := new(syncBuffer)
+	e, err := New(Config{Brokers: c.ListenAddrs(), DataDir: t.TempDir(), Topics: topic.Spec{Partitions: 1}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evTopic := e.names.Events()
+	appendSubmissions(t, c.ListenAddrs(), evTopic, 1, n)
+	var offsets kadm.Offsets
+	offsets.AddOffset(evTopic, 0, int64(n), -1)
+	resp, err := e.adm.CommitOffsets(t.Context(), e.cfg.Group, offsets)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, e, logs
+}
+
+// submission is the id of the ith workflow appendSubmissions appends.
+func submission(i int) string { return fmt.Sprintf("wf%d", i) }
+
+// appendSubmissions makes evTopic with parts partitions and appends n
+// submissions of a tasks.add to it, the ith on partition i%parts.
+func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, n int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := topic.Ensure(t.Context(), kadm.NewClient(cl), topic.Spec{Partitions: int32(parts)}, evTopic); err != nil {
+		t.Fatal(err)
+	}
+	codec, err := events.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		id := submission(i)
+		b, err := codec.Encode(&events.Event{
+			ID: events.SubmittedID(id), Workflow: id, Producer: "api", Time: now(),
+			Body: &events.WorkflowSubmitted{Canvas: map[string]any{"task": "tasks.add", "args": []any{int64(i), int64(1)}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &kgo.Record{Topic: evTopic, Partition: int32(i % parts), Key: []byte(id), Value: b}
+		if err := cl.ProduceSync(t.Context(), r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// failCommittedOffset makes c answer catchUp's next fetch of the group's
+// committed offsets with code on partition 0 of the events topic and no
+// offset, as Kafka answers for a partition whose offset it cannot read,
+// and counts the fetches it answered. The session's own fetch, which asks
+// for stable offsets (kgo.RequireStableFetchOffsets), is left alone.
+func failCommittedOffset(t *testing.T, c *kfake.Cluster, e *Engine, code int16) *atomic.Int32 {
+	t.Helper()
+	evTopic := e.names.Events()
+	topics, err := e.adm.ListTopics(t.Context(), evTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := topics[evTopic].ID // kgo asks kfake with version 10, which names topics by id
+	var seen atomic.Int32
+	c.ControlKey(int16(kmsg.OffsetFetch), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		req := kreq.(*kmsg.OffsetFetchRequest)
+		if req.RequireStable {
+			return nil, nil, false
+		}
+		seen.Add(1)
+		resp := req.ResponseKind().(*kmsg.OffsetFetchResponse)
+		resp.Version = req.Version
+		if req.Version < 8 {
+			sp := kmsg.NewOffsetFetchResponseTopicPartition()
+			sp.Partition, sp.Offset, sp.ErrorCode = 0, -1, code
+			st := kmsg.NewOffsetFetchResponseTopic()
+			st.Topic, st.Partitions = evTopic, append(st.Partitions, sp)
+			resp.Topics = append(resp.Topics, st)
+			return resp, nil, true
+		}
+		sp := kmsg.NewOffsetFetchResponseGroupTopicPartition()
+		sp.Partition, sp.Offset, sp.ErrorCode = 0, -1, code
+		st := kmsg.NewOffsetFetchResponseGroupTopic()
+		st.Topic, st.TopicID, st.Partitions = evTopic, id, append(st.Partitions, sp)
+		g := kmsg.NewOffsetFetchResponseGroup()
+		g.Group, g.Topics = req.Groups[0].Group, append(g.Topics, st)
+		resp.Groups = append(resp.Groups, g)
+		return resp, nil, true
+	})
+	return &seen
+}
+
+// runEngine runs e until the test ends, then closes it.
+func runEngine(t *testing.T, e *Engine) *run {
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &run{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = e.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+		e.Close()
+	})
+	return r
+}
+
+// waitCaughtUp waits until e holds partition 0 caught up; it fails the
+// test if Run returns first or after 30 s.
+func waitCaughtUp(t *testing.T, e *Engine, r *run, logs *syncBuffer) {
+	t.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		changed := e.held.wait()
+		if e.held.all(1) {
+			return
+		}
+		select {
+		case <-r.done:
+			t.Fatalf("Run returned %v\n%s", r.err, logs)
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("partition 0 not caught up after 30s\n%s", logs)
+		}
 	}
 }

@@ -187,18 +187,7 @@ func runOnKfake(t *testing.T, n int32, code int16) (*Engine, *atomic.Int32, *run
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &run{done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		r.err = e.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-r.done
-		e.Close()
-	})
-	return e, seen, r
+	return e, seen, runEngine(t, e)
 }
 
 // testLogger logs to stderr with -v.
