@@ -32,14 +32,14 @@ const (
 // the topic (bindTopic).
 func (e *Engine) start(ctx context.Context) error {
 	evTopic := e.names.Events()
-	err := retryTransient(ctx, e.log, startWait, startMaxWait, "create the topics", func(ctx context.Context) error {
+	err := retryTransient(ctx, e.log, startWait, startMaxWait, 0, "create the topics", func(ctx context.Context) error {
 		return topic.Ensure(ctx, e.adm, e.cfg.Topics, evTopic, e.names.Control(), e.names.DeadLetter(), e.names.Tasks(""))
 	})
 	if err != nil {
 		return err
 	}
 	var t topicState
-	err = retryTransient(ctx, e.log, startWait, startMaxWait, "look up topic "+evTopic, func(ctx context.Context) (err error) {
+	err = retryTransient(ctx, e.log, startWait, startMaxWait, 0, "look up topic "+evTopic, func(ctx context.Context) (err error) {
 		t, err = lookUpTopic(ctx, e.adm, evTopic)
 		return err
 	})
@@ -52,8 +52,9 @@ func (e *Engine) start(ctx context.Context) error {
 // retryTransient calls try until it returns nil or an error that is not
 // transient, which it returns, or until ctx is done, when it returns
 // ctx.Err(). It waits wait after the first failure, twice that after the
-// next, and so on up to maxWait, and logs each failure it retries.
-func retryTransient(ctx context.Context, log *slog.Logger, wait, maxWait time.Duration, what string, try func(context.Context) error) error {
+// next, and so on up to maxWait, and logs each failure it retries. tries
+// bounds the calls (0: no bound); the last one's error is returned.
+func retryTransient(ctx context.Context, log *slog.Logger, wait, maxWait time.Duration, tries int, what string, try func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
 		err := try(ctx)
 		switch {
@@ -63,6 +64,8 @@ func retryTransient(ctx context.Context, log *slog.Logger, wait, maxWait time.Du
 			return nil
 		case !transient(err):
 			return err
+		case attempt == tries:
+			return fmt.Errorf("engine: cannot %s after %d tries: %w", what, tries, err)
 		}
 		level := slog.LevelWarn
 		if errors.Is(err, errNoTopic) {

@@ -91,7 +91,7 @@ func TestRetryTransient(t *testing.T) {
 		t.Parallel()
 		var logs syncBuffer
 		try, tries := fails(kerr.LeaderNotAvailable, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, errNoTopic)
-		err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, time.Millisecond, "do it", try)
+		err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, time.Millisecond, 0, "do it", try)
 		if err != nil || *tries != 4 {
 			t.Fatalf("returned %v after %d tries, want nil after 4", err, *tries)
 		}
@@ -108,16 +108,24 @@ func TestRetryTransient(t *testing.T) {
 	t.Run("permanent", func(t *testing.T) {
 		t.Parallel()
 		try, tries := fails(kerr.LeaderNotAvailable, kerr.TopicAuthorizationFailed)
-		err := retryTransient(t.Context(), slog.New(slog.DiscardHandler), time.Microsecond, time.Millisecond, "do it", try)
+		err := retryTransient(t.Context(), slog.New(slog.DiscardHandler), time.Microsecond, time.Millisecond, 0, "do it", try)
 		if !errors.Is(err, kerr.TopicAuthorizationFailed) || *tries != 2 {
 			t.Fatalf("returned %v after %d tries, want TOPIC_AUTHORIZATION_FAILED after 2", err, *tries)
+		}
+	})
+	t.Run("bounded tries", func(t *testing.T) {
+		t.Parallel()
+		try, tries := fails(kerr.LeaderNotAvailable, kerr.LeaderNotAvailable, kerr.LeaderNotAvailable)
+		err := retryTransient(t.Context(), slog.New(slog.DiscardHandler), time.Microsecond, time.Millisecond, 2, "do it", try)
+		if !errors.Is(err, kerr.LeaderNotAvailable) || !strings.Contains(err.Error(), "cannot do it after 2 tries") || *tries != 2 {
+			t.Fatalf("returned %v after %d tries, want LEADER_NOT_AVAILABLE after 2", err, *tries)
 		}
 	})
 	t.Run("until ctx is done", func(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithCancel(t.Context())
 		tries := 0
-		err := retryTransient(ctx, slog.New(slog.DiscardHandler), time.Microsecond, time.Millisecond, "do it", func(context.Context) error {
+		err := retryTransient(ctx, slog.New(slog.DiscardHandler), time.Microsecond, time.Millisecond, 0, "do it", func(context.Context) error {
 			if tries++; tries == 3 {
 				cancel()
 			}
@@ -131,7 +139,7 @@ func TestRetryTransient(t *testing.T) {
 		t.Parallel()
 		var logs syncBuffer
 		try, _ := fails(errNoTopic, errNoTopic, errNoTopic, errNoTopic)
-		if err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, 3*time.Microsecond, "do it", try); err != nil {
+		if err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, 3*time.Microsecond, 0, "do it", try); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(logs.String(), "attempt=4 retry_in=3µs") {
