@@ -328,7 +328,9 @@ func runReplay(ctx context.Context, args []string, env func(string) string, stdo
 		// in-process).
 		defer debug.SetGCPercent(debug.SetGCPercent(replayGCPercent))
 	}
-	res, err := engine.Replay(ctx, splitList(*brokers), *prefix, *data, projector.Config{}, kopts...)
+	// Its logs are the retries of a Kafka that cannot answer yet.
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	res, err := engine.Replay(ctx, log, splitList(*brokers), *prefix, *data, projector.Config{}, kopts...)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -38,12 +39,21 @@ const replayNodeCache = 250_000
 // (replayNodeCache), and records of the types Fold ignores
 // (projector.Inert) are counted without being decoded.
 //
+// Where the log ends is read from Kafka with retries: an error that may
+// go away by itself (a broker restarting, a partition without a leader
+// for a moment) is logged to log at warn and tried again, up to
+// replayStartTries times, waits from 100 ms doubling to 5 s; others end
+// the replay at once. log nil discards the logs.
+//
 // Commits are not synced one by one (statestore's durability); closing
 // the store at the end syncs them. A replay that is interrupted, by a
 // crash or by ctx, leaves a partial store in dir, which a replay refuses:
 // start again in an empty directory.
-func Replay(ctx context.Context, brokers []string, prefix, dir string, fold projector.Config, opts ...kgo.Opt) (ReplayResult, error) {
+func Replay(ctx context.Context, log *slog.Logger, brokers []string, prefix, dir string, fold projector.Config, opts ...kgo.Opt) (ReplayResult, error) {
 	var res ReplayResult
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if prefix == "" {
 		prefix = topic.DefaultPrefix
 	}
@@ -62,18 +72,34 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 		return res, err
 	}
 	defer admCl.Close()
-	switch t, err := lookUpTopic(ctx, kadm.NewClient(admCl), evTopic); {
-	case errors.Is(err, errNoTopic): // nothing to replay, nor to bind to
-	case err != nil:
+	adm := kadm.NewClient(admCl)
+	var (
+		t       topicState
+		noTopic bool
+	)
+	err = retryTransient(ctx, log, startWait, startMaxWait, replayStartTries, "look up topic "+evTopic, func(ctx context.Context) (err error) {
+		t, err = lookUpTopic(ctx, adm, evTopic)
+		noTopic = errors.Is(err, errNoTopic) // nothing to replay, nor to bind to
+		if noTopic {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
 		return res, err
-	default:
+	}
+	var last map[int32]int64
+	if !noTopic {
 		if err := bindTopic(store, evTopic, t); err != nil {
 			return res, err
 		}
-	}
-	last, err := replayEnds(ctx, admCl, evTopic)
-	if err != nil {
-		return res, err
+		err = retryTransient(ctx, log, startWait, startMaxWait, replayStartTries, "list the end offsets of "+evTopic, func(ctx context.Context) (err error) {
+			last, err = replayEnds(ctx, admCl, evTopic)
+			return err
+		})
+		if err != nil {
+			return res, err
+		}
 	}
 	t0 := time.Now()
 	if len(last) > 0 {
@@ -105,21 +131,30 @@ func Replay(ctx context.Context, brokers []string, prefix, dir string, fold proj
 	return res, err
 }
 
+// replayStartTries bounds the tries of each step of a replay's start
+// (retryTransient): about 20 s of waits in all.
+const replayStartTries = 10
+
 // replayEnds returns, for every partition of evTopic that holds records,
 // the offset of the last record below its last stable offset: with
-// control records kept, that record is always seen.
+// control records kept, that record is always seen. A partition whose
+// end cannot be listed is an error, not a partition without records.
 func replayEnds(ctx context.Context, cl *kgo.Client, evTopic string) (map[int32]int64, error) {
 	ends, err := kadm.NewClient(cl).ListCommittedOffsets(ctx, evTopic)
 	if err != nil {
 		return nil, fmt.Errorf("engine: list end offsets of %s: %w", evTopic, err)
 	}
 	last := map[int32]int64{}
+	var errs []error
 	ends.Each(func(o kadm.ListedOffset) {
-		if o.Err == nil && o.Offset > 0 {
+		switch {
+		case o.Err != nil:
+			errs = append(errs, fmt.Errorf("engine: list the end offset of %s partition %d: %w", evTopic, o.Partition, o.Err))
+		case o.Offset > 0:
 			last[o.Partition] = o.Offset - 1
 		}
 	})
-	return last, nil
+	return last, errors.Join(errs...)
 }
 
 // replayer folds the events topic into a store in two stages that run at

@@ -52,7 +52,7 @@ func BenchmarkReplay(b *testing.B) {
 		var took time.Duration
 		cpu0 := processCPU()
 		for b.Loop() {
-			res, err := Replay(context.Background(), brokers, prefix, b.TempDir(), projector.Config{})
+			res, err := Replay(context.Background(), nil, brokers, prefix, b.TempDir(), projector.Config{})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -218,7 +218,7 @@ func replayMatchesLive(t *testing.T, n int, abortEvery int64) (repeated float64)
 
 	rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	res, err := engine.Replay(rctx, brokers, prefix, t.TempDir(), projector.Config{})
+	res, err := engine.Replay(rctx, logger(t), brokers, prefix, t.TempDir(), projector.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
