@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -24,7 +25,13 @@ import (
 // again; the others stop the engine.
 func (e *Engine) catchUp(ctx context.Context, partitions []int32) error {
 	evTopic := e.names.Events()
-	committed, err := e.adm.FetchOffsets(ctx, e.cfg.Group)
+	// Stable offsets, as the session asks for (RequireStableFetchOffsets):
+	// while the previous owner's transaction that commits offsets is still
+	// open, an unstable read would give the offset before it, catch up to
+	// there, and leave out what lies between it and the offset the session
+	// then starts at. Kafka answers UNSTABLE_OFFSET_COMMIT meanwhile, which
+	// restarts the session.
+	committed, err := e.adm.FetchOffsets(kadm.RequireStable(ctx), e.cfg.Group)
 	if err != nil {
 		return restartIfTransient(fmt.Errorf("engine: fetch committed offsets: %w", err))
 	}

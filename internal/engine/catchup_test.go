@@ -164,11 +164,18 @@ func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, n 
 	if err := topic.Ensure(t.Context(), kadm.NewClient(cl), topic.Spec{Partitions: int32(parts)}, evTopic); err != nil {
 		t.Fatal(err)
 	}
+	produceSubmissions(t, cl, evTopic, parts, 0, n)
+}
+
+// produceSubmissions appends the submissions from through to-1 of a
+// tasks.add to evTopic, the ith on partition i%parts.
+func produceSubmissions(t *testing.T, cl *kgo.Client, evTopic string, parts, from, to int) {
+	t.Helper()
 	codec, err := events.NewCodec()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
+	for i := from; i < to; i++ {
 		id := submission(i)
 		b, err := codec.Encode(&events.Event{
 			ID: events.SubmittedID(id), Workflow: id, Producer: "api", Time: now(),
@@ -187,8 +194,8 @@ func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, n 
 // failCommittedOffset makes c answer catchUp's next fetch of the group's
 // committed offsets with code on partition 0 of the events topic and no
 // offset, as Kafka answers for a partition whose offset it cannot read,
-// and counts the fetches it answered. The session's own fetch, which asks
-// for stable offsets (kgo.RequireStableFetchOffsets), is left alone.
+// and counts the fetches it answered. The session's own fetch, which names
+// the partitions it was assigned, is left alone.
 func failCommittedOffset(t *testing.T, c *kfake.Cluster, e *Engine, code int16) *atomic.Int32 {
 	t.Helper()
 	evTopic := e.names.Events()
@@ -200,7 +207,7 @@ func failCommittedOffset(t *testing.T, c *kfake.Cluster, e *Engine, code int16) 
 	var seen atomic.Int32
 	c.ControlKey(int16(kmsg.OffsetFetch), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 		req := kreq.(*kmsg.OffsetFetchRequest)
-		if req.RequireStable {
+		if !allTopics(req) {
 			return nil, nil, false
 		}
 		seen.Add(1)
@@ -224,6 +231,125 @@ func failCommittedOffset(t *testing.T, c *kfake.Cluster, e *Engine, code int16) 
 		return resp, nil, true
 	})
 	return &seen
+}
+
+// allTopics says whether req asks for the offsets of every topic, as
+// catchUp's kadm.FetchOffsets does; the session's consumer names the
+// partitions it was assigned.
+func allTopics(req *kmsg.OffsetFetchRequest) bool {
+	if req.Version < 8 {
+		return req.Topics == nil
+	}
+	return len(req.Groups) == 1 && req.Groups[0].Topics == nil
+}
+
+// TestCatchUpWaitsForPendingOffsetCommits: the group's committed offset
+// is being moved by a transaction still open (the previous owner's last
+// one) when the engine gains the partition. Catch-up must not stop at the
+// offset before it: the session starts at the offset the transaction
+// commits, and the records between would never reach the store.
+func TestCatchUpWaitsForPendingOffsetCommits(t *testing.T) {
+	t.Parallel()
+	const committed, n = 3, 5
+	c, e, logs := catchUpOnKfake(t, committed)
+	evTopic := e.names.Events()
+	appendMore(t, c.ListenAddrs(), evTopic, committed, n)
+
+	// A transaction of another producer commits offset n for the
+	// engine's group and stays open.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx := t.Context()
+	txnID := "previous-owner"
+	initReq := kmsg.NewInitProducerIDRequest()
+	initReq.TransactionalID, initReq.TransactionTimeoutMillis = &txnID, 60000
+	initResp, err := initReq.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(initResp.ErrorCode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, epoch := initResp.ProducerID, initResp.ProducerEpoch
+	addReq := kmsg.NewAddOffsetsToTxnRequest()
+	addReq.TransactionalID, addReq.ProducerID, addReq.ProducerEpoch, addReq.Group = txnID, pid, epoch, e.cfg.Group
+	addResp, err := addReq.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(addResp.ErrorCode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitReq := kmsg.NewTxnOffsetCommitRequest()
+	commitReq.TransactionalID, commitReq.Group, commitReq.ProducerID, commitReq.ProducerEpoch, commitReq.Generation = txnID, e.cfg.Group, pid, epoch, -1
+	tp := kmsg.NewTxnOffsetCommitRequestTopic()
+	tp.Topic, tp.TopicID = evTopic, c.TopicInfo(evTopic).TopicID
+	pp := kmsg.NewTxnOffsetCommitRequestTopicPartition()
+	pp.Partition, pp.Offset = 0, n
+	tp.Partitions = append(tp.Partitions, pp)
+	commitReq.Topics = append(commitReq.Topics, tp)
+	commitResp, err := commitReq.RequestWith(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range commitResp.Topics {
+		for _, rp := range rt.Partitions {
+			if err := kerr.ErrorForCode(rp.ErrorCode); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	// End the transaction once catch-up has asked for the committed
+	// offsets: kfake answers that request before it reads the EndTxn.
+	asked := make(chan struct{})
+	var once atomic.Bool
+	c.ControlKey(int16(kmsg.OffsetFetch), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if allTopics(kreq.(*kmsg.OffsetFetchRequest)) && once.CompareAndSwap(false, true) {
+			close(asked)
+		}
+		return nil, nil, false
+	})
+	r := runEngine(t, e)
+	select {
+	case <-asked:
+	case <-r.done:
+		t.Fatalf("Run returned %v\n%s", r.err, logs)
+	}
+	endReq := kmsg.NewEndTxnRequest()
+	endReq.TransactionalID, endReq.ProducerID, endReq.ProducerEpoch, endReq.Commit = txnID, pid, epoch, true
+	endResp, err := endReq.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(endResp.ErrorCode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCaughtUp(t, e, r, logs)
+	if applied, known, err := e.store.Applied(evTopic, 0); err != nil || !known || applied != n-1 {
+		t.Fatalf("the store applied partition 0 up to %d (known %v, err %v), want %d: catch-up read the offset before the open transaction\n%s", applied, known, err, n-1, logs)
+	}
+	for i := range n {
+		if w, err := e.State().Workflow(submission(i)); err != nil || w == nil {
+			t.Errorf("workflow %s not in the store (err %v)", submission(i), err)
+		}
+	}
+}
+
+// appendMore appends submissions from through to-1 to evTopic's
+// partition 0, as appendSubmissions does.
+func appendMore(t *testing.T, brokers []string, evTopic string, from, to int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	produceSubmissions(t, cl, evTopic, 1, from, to)
 }
 
 // runEngine runs e until the test ends, then closes it.
