@@ -388,3 +388,26 @@ func waitCaughtUp(t *testing.T, e *Engine, r *run, logs *syncBuffer) {
 		}
 	}
 }
+
+// TestRestartDelay: sessions that keep failing are made anew less and
+// less often, up to restartMaxDelay; one that ran long enough starts the
+// waits over.
+func TestRestartDelay(t *testing.T) {
+	t.Parallel()
+	var got []time.Duration
+	d := time.Duration(0)
+	for range 7 {
+		d = restartDelay(d, time.Millisecond)
+		got = append(got, d)
+	}
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 16 * time.Second, 16 * time.Second}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("waits after sessions that failed at once: %v, want %v", got, want)
+	}
+	if d := restartDelay(16*time.Second, restartHealthy); d != time.Second {
+		t.Errorf("wait after a session that ran %v: %v, want 1s", restartHealthy, d)
+	}
+	if d := restartDelay(4*time.Second, restartHealthy-time.Millisecond); d != 8*time.Second {
+		t.Errorf("wait after a short session that followed a 4s wait: %v, want 8s", d)
+	}
+}

@@ -43,7 +43,9 @@ func (e *Engine) runProjector(ctx context.Context) error {
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	<-retry.C
+	var delay time.Duration
 	for {
+		began := time.Now()
 		err := e.runSession(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -51,14 +53,36 @@ func (e *Engine) runProjector(ctx context.Context) error {
 		if !errors.Is(err, errRestart) {
 			return err
 		}
-		e.log.Warn("engine: restarting the transactional session", "err", err)
-		retry.Reset(time.Second)
+		delay = restartDelay(delay, time.Since(began))
+		e.log.Warn("engine: restarting the transactional session", "err", err, "in", delay)
+		retry.Reset(delay)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-retry.C:
 		}
 	}
+}
+
+// The waits before a new session: the first after a session that ran
+// for restartHealthy or longer, doubling while sessions keep failing
+// sooner, up to restartMaxDelay. An error that does not pass (a topic id
+// the broker keeps not knowing) then costs a warning and a session every
+// restartMaxDelay, not every second, and a broker back from a restart
+// is met within restartMaxDelay.
+const (
+	restartMinDelay = time.Second
+	restartMaxDelay = 16 * time.Second
+	restartHealthy  = time.Minute
+)
+
+// restartDelay is the wait before the next session, given the wait before
+// the one that failed (0 for the first) and how long it ran.
+func restartDelay(prev, ran time.Duration) time.Duration {
+	if prev == 0 || ran >= restartHealthy {
+		return restartMinDelay
+	}
+	return min(2*prev, restartMaxDelay)
 }
 
 // leaveTimeout bounds the LeaveGroup of a stopping engine.
