@@ -131,6 +131,9 @@ case("result into a group reaches every member and a member chain's first task",
 case("chain inside a group keeps its list result as one element",
      group(chain(s("identity", [1, 2])), s("identity", 3)),
      state="SUCCESS", result=[[1, 2], 3])
+case("a chord's group body passes its whole list on in a chain",
+     chain(chord([s("add", 1, 1), s("add", 2, 2)], group(s("tsum"), s("identity"))), s("xsum")),
+     state="SUCCESS", result=12)
 case("chord then task extends the body",
      chain(chord([s("add", 1, 1), s("add", 2, 2)], s("tsum")), s("mul", 10)),
      state="SUCCESS", result=60)
@@ -231,6 +234,9 @@ case("link on a group gets the list",
 case("link on a chord gets the body's result",
      chord([s("add", 1, 1), s("add", 2, 2)], s("tsum"), options={"link": s("mul", 3)}),
      state="SUCCESS", result=6, task={"name": "tasks.mul", "args": [6, 3], "result": 18})
+case("link on a chord with a group body gets the body's list, once",
+     chord([s("add", 1, 1), s("add", 2, 2)], group(s("tsum"), s("identity")), options={"link": s("xsum")}),
+     state="SUCCESS", result=[6, [2, 4]], task={"name": "tasks.xsum", "args": [[6, [2, 4]]], "result": 12})
 case("link of a link runs too",
      s("add", 1, 1, options={"link": s("add", 1, options={"link": s("mul", 10)})}),
      state="SUCCESS", result=2, task={"name": "tasks.mul", "args": [3, 10], "result": 30})
