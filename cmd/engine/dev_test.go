@@ -11,11 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/fugue-run/fugue/internal/syncbuf"
 )
 
 // TestDevRestartRunsAtOnce restarts `engine dev` on the same --data a few
@@ -161,7 +162,7 @@ func TestDevReadsTheEnvironment(t *testing.T) {
 	env := map[string]string{"FUGUE_TOKEN": "s3cret", "FUGUE_KAFKA_USER": "someone", "FUGUE_KAFKA_PASSWORD": "pw"}
 	ctx, cancel := context.WithCancel(t.Context())
 	out, w := io.Pipe()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- runDev(ctx, []string{"--http", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "info"},
@@ -208,24 +209,6 @@ func TestDevReadsTheEnvironment(t *testing.T) {
 	conn.Close()
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestStoppedEngineLogsTheStateHashReplayPrints: the README says engine
 // replay prints the live engine's state hash, but nothing showed that
 // hash. The engine now logs it when it stops, and replay of the same log
@@ -242,7 +225,7 @@ func TestStoppedEngineLogsTheStateHashReplayPrints(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	out, w := io.Pipe()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- runDev(ctx, []string{"--brokers", brokers, "--http", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "info", "--partitions", "2"},

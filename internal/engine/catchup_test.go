@@ -20,6 +20,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/internal/syncbuf"
 	"github.com/fugue-run/fugue/internal/topic"
 )
 
@@ -123,14 +124,14 @@ func TestCatchUpStopsOnPermanentPartitionErrors(t *testing.T) {
 // engine's group has committed, with a store that has folded none of
 // them: the engine must catch them up when it gains the partition. Its
 // logs go to the buffer returned.
-func catchUpOnKfake(t *testing.T, n int) (*kfake.Cluster, *Engine, *syncBuffer) {
+func catchUpOnKfake(t *testing.T, n int) (*kfake.Cluster, *Engine, *syncbuf.Buffer) {
 	t.Helper()
 	c, err := kfake.NewCluster(kfake.NumBrokers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	logs := new(syncBuffer)
+	logs := new(syncbuf.Buffer)
 	e, err := New(Config{Brokers: c.ListenAddrs(), DataDir: t.TempDir(), Topics: topic.Spec{Partitions: 1}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +371,7 @@ func runEngine(t *testing.T, e *Engine) *run {
 
 // waitCaughtUp waits until e holds partition 0 caught up; it fails the
 // test if Run returns first or after 30 s.
-func waitCaughtUp(t *testing.T, e *Engine, r *run, logs *syncBuffer) {
+func waitCaughtUp(t *testing.T, e *Engine, r *run, logs *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()

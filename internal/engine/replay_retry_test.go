@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/fugue-run/fugue/internal/syncbuf"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/projector"
 )
@@ -36,7 +37,7 @@ func TestReplayRetriesTransientErrors(t *testing.T) {
 			t.Parallel()
 			c := replayOnKfake(t, n)
 			seen := fail(c)
-			var logs syncBuffer
+			var logs syncbuf.Buffer
 			res, err := Replay(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), c.ListenAddrs(), "", t.TempDir(), projector.Config{})
 			if err != nil {
 				t.Fatalf("Replay: %v\n%s", err, logs.String())

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/fugue-run/fugue/internal/kafkatest"
+	"github.com/fugue-run/fugue/internal/syncbuf"
 	"github.com/fugue-run/fugue/internal/topic"
 )
 
@@ -56,24 +55,6 @@ func TestTransient(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer a logger and a test may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRetryTransient(t *testing.T) {
 	t.Parallel()
 	// fails fails with errs, one a try, then succeeds.
@@ -89,7 +70,7 @@ func TestRetryTransient(t *testing.T) {
 	}
 	t.Run("transient", func(t *testing.T) {
 		t.Parallel()
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		try, tries := fails(kerr.LeaderNotAvailable, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, errNoTopic)
 		err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, time.Millisecond, 0, "do it", try)
 		if err != nil || *tries != 4 {
@@ -137,7 +118,7 @@ func TestRetryTransient(t *testing.T) {
 	})
 	t.Run("the wait is bounded", func(t *testing.T) {
 		t.Parallel()
-		var logs syncBuffer
+		var logs syncbuf.Buffer
 		try, _ := fails(errNoTopic, errNoTopic, errNoTopic, errNoTopic)
 		if err := retryTransient(t.Context(), slog.New(slog.NewTextHandler(&logs, nil)), time.Microsecond, 3*time.Microsecond, 0, "do it", try); err != nil {
 			t.Fatal(err)

@@ -25,6 +25,7 @@ import (
 	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/internal/conformance"
 	"github.com/fugue-run/fugue/internal/kafkatest"
+	"github.com/fugue-run/fugue/internal/syncbuf"
 	"github.com/fugue-run/fugue/internal/topic"
 	"github.com/fugue-run/fugue/value"
 )
@@ -117,30 +118,11 @@ func loadSizes(t *testing.T) sizes {
 	return s
 }
 
-// syncBuffer is a bytes.Buffer safe for a process writing and the test
-// reading.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // proc is a running engine or worker process.
 type proc struct {
 	name string
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
 	base string // the engine's HTTP address
 }
@@ -151,7 +133,7 @@ type proc struct {
 // a stalled engine waits), and its whole stderr is kept (see keepLog).
 func startProc(t *testing.T, name, bin string, args ...string) *proc {
 	t.Helper()
-	p := &proc{name: name, cmd: exec.Command(filepath.Join(binDir, bin), args...), log: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, cmd: exec.Command(filepath.Join(binDir, bin), args...), log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), "GOTRACEBACK=all")
 	p.cmd.Stderr = p.log
 	out, err := p.cmd.StdoutPipe()
