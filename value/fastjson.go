@@ -119,17 +119,10 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 			return nil, false
 		}
 		d.stack = append(d.stack, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		if done, ok := d.separator(']'); !ok {
 			return nil, false
-		}
-		c := d.data[d.pos]
-		d.pos++
-		if c == ']' {
+		} else if done {
 			break
-		}
-		if c != ',' {
-			return nil, false
 		}
 	}
 	a := make([]any, len(d.stack)-base)
@@ -171,17 +164,10 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		}
 		d.keys = append(d.keys, k.(string))
 		d.stack = append(d.stack, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
+		if done, ok := d.separator('}'); !ok {
 			return nil, false
-		}
-		c := d.data[d.pos]
-		d.pos++
-		if c == '}' {
+		} else if done {
 			break
-		}
-		if c != ',' {
-			return nil, false
 		}
 	}
 	n := len(d.stack) - base
@@ -434,4 +420,23 @@ func (d *fastDecoder) digits() bool {
 		d.pos++
 	}
 	return d.pos > start
+}
+
+// separator reads what follows a member of an array or object: a comma
+// (done false) or the closing byte end (done true). ok is false for
+// anything else, or the end of the input.
+func (d *fastDecoder) separator(end byte) (done, ok bool) {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return false, false
+	}
+	c := d.data[d.pos]
+	d.pos++
+	switch c {
+	case end:
+		return true, true
+	case ',':
+		return false, true
+	}
+	return false, false
 }
