@@ -137,7 +137,7 @@ func catchUpOnKfake(t *testing.T, n int) (*kfake.Cluster, *Engine, *syncbuf.Buff
 		t.Fatal(err)
 	}
 	evTopic := e.names.Events()
-	appendSubmissions(t, c.ListenAddrs(), evTopic, 1, n)
+	appendSubmissions(t, c.ListenAddrs(), evTopic, 1, 0, n)
 	var offsets kadm.Offsets
 	offsets.AddOffset(evTopic, 0, int64(n), -1)
 	resp, err := e.adm.CommitOffsets(t.Context(), e.cfg.Group, offsets)
@@ -153,9 +153,10 @@ func catchUpOnKfake(t *testing.T, n int) (*kfake.Cluster, *Engine, *syncbuf.Buff
 // submission is the id of the ith workflow appendSubmissions appends.
 func submission(i int) string { return fmt.Sprintf("wf%d", i) }
 
-// appendSubmissions makes evTopic with parts partitions and appends n
-// submissions of a tasks.add to it, the ith on partition i%parts.
-func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, n int) {
+// appendSubmissions makes evTopic with parts partitions, if it is not
+// there yet, and appends the submissions from through to-1 of a tasks.add
+// to it, the ith on partition i%parts.
+func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, from, to int) {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
 	if err != nil {
@@ -165,13 +166,6 @@ func appendSubmissions(t *testing.T, brokers []string, evTopic string, parts, n 
 	if err := topic.Ensure(t.Context(), kadm.NewClient(cl), topic.Spec{Partitions: int32(parts)}, evTopic); err != nil {
 		t.Fatal(err)
 	}
-	produceSubmissions(t, cl, evTopic, parts, 0, n)
-}
-
-// produceSubmissions appends the submissions from through to-1 of a
-// tasks.add to evTopic, the ith on partition i%parts.
-func produceSubmissions(t *testing.T, cl *kgo.Client, evTopic string, parts, from, to int) {
-	t.Helper()
 	codec, err := events.NewCodec()
 	if err != nil {
 		t.Fatal(err)
@@ -254,7 +248,7 @@ func TestCatchUpWaitsForPendingOffsetCommits(t *testing.T) {
 	const committed, n = 3, 5
 	c, e, logs := catchUpOnKfake(t, committed)
 	evTopic := e.names.Events()
-	appendMore(t, c.ListenAddrs(), evTopic, committed, n)
+	appendSubmissions(t, c.ListenAddrs(), evTopic, 1, committed, n)
 
 	// A transaction of another producer commits offset n for the
 	// engine's group and stays open.
@@ -339,18 +333,6 @@ func TestCatchUpWaitsForPendingOffsetCommits(t *testing.T) {
 			t.Errorf("workflow %s not in the store (err %v)", submission(i), err)
 		}
 	}
-}
-
-// appendMore appends submissions from through to-1 to evTopic's
-// partition 0, as appendSubmissions does.
-func appendMore(t *testing.T, brokers []string, evTopic string, from, to int) {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	produceSubmissions(t, cl, evTopic, 1, from, to)
 }
 
 // runEngine runs e until the test ends, then closes it.

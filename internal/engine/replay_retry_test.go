@@ -86,7 +86,7 @@ func replayOnKfake(t *testing.T, n int) *kfake.Cluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	appendSubmissions(t, c.ListenAddrs(), topic.Names{Prefix: topic.DefaultPrefix}.Events(), 2, n)
+	appendSubmissions(t, c.ListenAddrs(), topic.Names{Prefix: topic.DefaultPrefix}.Events(), 2, 0, n)
 	return c
 }
 
@@ -101,23 +101,12 @@ func failStableEnd(c *kfake.Cluster, bad int32, ends map[int32]int64, code int16
 			return nil, nil, false
 		}
 		seen.Add(1)
-		resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
-		resp.Version = req.Version
-		for _, rt := range req.Topics {
-			st := kmsg.NewListOffsetsResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewListOffsetsResponseTopicPartition()
-				sp.Partition = rp.Partition
-				if rp.Partition == bad {
-					sp.ErrorCode = code
-				} else {
-					sp.Offset = ends[rp.Partition]
-				}
-				st.Partitions = append(st.Partitions, sp)
+		resp := listOffsetsAnswer(req, func(p int32) (int64, int16) {
+			if p == bad {
+				return -1, code
 			}
-			resp.Topics = append(resp.Topics, st)
-		}
+			return ends[p], 0
+		})
 		return resp, nil, true
 	})
 	return &seen

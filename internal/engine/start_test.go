@@ -138,23 +138,29 @@ func failListOffsets(c *kfake.Cluster, n int32, code int16) *atomic.Int32 {
 		if seen.Add(1) == n {
 			c.DropControl()
 		}
-		req := kreq.(*kmsg.ListOffsetsRequest)
-		resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
-		resp.Version = req.Version
-		for _, rt := range req.Topics {
-			st := kmsg.NewListOffsetsResponseTopic()
-			st.Topic = rt.Topic
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewListOffsetsResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
+		resp := listOffsetsAnswer(kreq.(*kmsg.ListOffsetsRequest), func(int32) (int64, int16) { return -1, code })
 		return resp, nil, true
 	})
 	return &seen
+}
+
+// listOffsetsAnswer answers req, partition by partition, with the offset
+// or the error code that answer gives for it.
+func listOffsetsAnswer(req *kmsg.ListOffsetsRequest, answer func(p int32) (offset int64, code int16)) *kmsg.ListOffsetsResponse {
+	resp := req.ResponseKind().(*kmsg.ListOffsetsResponse)
+	resp.Version = req.Version
+	for _, rt := range req.Topics {
+		st := kmsg.NewListOffsetsResponseTopic()
+		st.Topic = rt.Topic
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewListOffsetsResponseTopicPartition()
+			sp.Partition = rp.Partition
+			sp.Offset, sp.ErrorCode = answer(rp.Partition)
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
 }
 
 // run is an engine's Run under way.
