@@ -70,15 +70,7 @@ func TestCatchUpRestartsOnTransientErrors(t *testing.T) {
 			seen := failCommittedOffset(t, c, e, code.Code)
 			r := runEngine(t, e)
 			waitCaughtUp(t, e, r, logs)
-			evTopic := e.names.Events()
-			if applied, known, err := e.store.Applied(evTopic, 0); err != nil || !known || applied != n-1 {
-				t.Fatalf("the store applied partition 0 up to %d (known %v, err %v), want %d: the partition was passed over\n%s", applied, known, err, n-1, logs)
-			}
-			for i := range n {
-				if w, err := e.State().Workflow(submission(i)); err != nil || w == nil {
-					t.Errorf("workflow %s not in the store (err %v)", submission(i), err)
-				}
-			}
+			checkHolds(t, e, n, "the partition was passed over", logs)
 			if got := seen.Load(); got != 1 {
 				t.Errorf("%d committed offsets failed, want 1", got)
 			}
@@ -325,8 +317,16 @@ func TestCatchUpWaitsForPendingOffsetCommits(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCaughtUp(t, e, r, logs)
-	if applied, known, err := e.store.Applied(evTopic, 0); err != nil || !known || applied != n-1 {
-		t.Fatalf("the store applied partition 0 up to %d (known %v, err %v), want %d: catch-up read the offset before the open transaction\n%s", applied, known, err, n-1, logs)
+	checkHolds(t, e, n, "catch-up read the offset before the open transaction", logs)
+}
+
+// checkHolds fails the test unless e's store has applied partition 0 of
+// the events topic up to the nth record and holds the n workflows
+// appendSubmissions appended; why says what a shortfall means.
+func checkHolds(t *testing.T, e *Engine, n int, why string, logs *syncbuf.Buffer) {
+	t.Helper()
+	if applied, known, err := e.store.Applied(e.names.Events(), 0); err != nil || !known || applied != int64(n-1) {
+		t.Fatalf("the store applied partition 0 up to %d (known %v, err %v), want %d: %s\n%s", applied, known, err, n-1, why, logs)
 	}
 	for i := range n {
 		if w, err := e.State().Workflow(submission(i)); err != nil || w == nil {
