@@ -134,6 +134,20 @@ case("chain inside a group keeps its list result as one element",
 case("a chord's group body passes its whole list on in a chain",
      chain(chord([s("add", 1, 1), s("add", 2, 2)], group(s("tsum"), s("identity"))), s("xsum")),
      state="SUCCESS", result=12)
+# Celery 5.7 runs the rest of the chain once per member of such a group body,
+# with that member's result alone, under the same task ids: a link in it
+# runs once per member (canvasdiff.py --all, seed 9083; README, "Canvases").
+case("after a chord's group body the next chord's header link runs on the whole list",
+     chain(chord([s("add", 1, 1), s("add", 2, 2)], group(s("tsum"), s("xsum"))),
+           chord([s("xsum", options={"link": s("mul", 10)})], s("tsum"))),
+     state="SUCCESS", result=12, task={"name": "tasks.mul", "args": [12, 10], "result": 120})
+case("after an empty-header chord's group body the next chord's header link runs on the whole list",
+     chain(chord([], group(s("echo", 1), s("echo", 2))),
+           chord([s("echo", options={"link": s("echo", "L")})], s("identity"))),
+     state="SUCCESS",
+     result=[{"args": [[{"args": [[], 1], "kwargs": {}}, {"args": [[], 2], "kwargs": {}}]], "kwargs": {}}],
+     task={"name": "tasks.echo", "args": [
+         {"args": [[{"args": [[], 1], "kwargs": {}}, {"args": [[], 2], "kwargs": {}}]], "kwargs": {}}, "L"]})
 case("chord then task extends the body",
      chain(chord([s("add", 1, 1), s("add", 2, 2)], s("tsum")), s("mul", 10)),
      state="SUCCESS", result=60)
