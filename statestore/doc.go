@@ -17,6 +17,7 @@
 //	k/<wf>/<parent u32 BE><child u32 BE>  node child was started by node parent's outcome (empty value)
 //	m/version                           the store format ("1"); Open refuses others
 //	m/child-index                       the k/ records are complete (a store made since they exist)
+//	m/topic/<topic>                     the id Kafka gave the topic the store folds (Store.BindTopic)
 //
 // The k/ records index the nodes' Parent, so that a task's view (GET
 // /v1/tasks/{id}) finds its children without reading every node of its

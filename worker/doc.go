@@ -18,8 +18,8 @@
 // Results, args and kwargs are values as package value defines them: nil,
 // bool, int64, float64, string, []byte, []any, map[string]any. A task may
 // return int, float32, []string, map[string]int, pointers to those and the
-// like; they are converted. Anything else (a struct, a channel, NaN or
-// ±Inf, which JSON cannot carry) fails the task with EncodeError.
+// like; they are converted. NaN and ±Inf are floats, as in Python. Anything
+// else (a struct, a channel) fails the task with EncodeError.
 //
 // The error a task returns steers what happens next:
 //
@@ -88,7 +88,11 @@
 //   - Task messages are records on <prefix>tasks.<queue>: an Avro
 //     single-object events.Event whose body is a TaskDispatched, key the
 //     task id. Workers read the tasks topics of their queues in one
-//     consumer group (Config.Group), read_committed.
+//     consumer group (Config.Group), read_uncommitted unless
+//     Config.ReadCommitted: a message of an engine transaction still open
+//     runs at once. A transaction that then aborts sends the message again;
+//     a worker skips a task attempt it already took from the same
+//     partition (it remembers the last 4,096 per partition).
 //   - For each message the worker reports on <prefix>events, keyed by
 //     workflow id, with deterministic ids (package events): TaskStarted
 //     once the attempt has run Config.StartedAfter (10ms; a shorter one
@@ -132,6 +136,7 @@
 //	fugue_worker_task_duration_seconds              histogram of attempt run times
 //	fugue_worker_tasks_in_flight                    attempts running
 //	fugue_worker_deadletter_total                   records set aside on the dead-letter topic
+//	fugue_worker_repeated_messages_total            task messages skipped as taken before from the same partition
 //	fugue_worker_revoked_total                      running tasks cancelled and messages dropped by revokes
 //	fugue_worker_commits_total{result}              offset commits per partition: ok, error
 package worker

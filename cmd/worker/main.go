@@ -87,7 +87,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		partitions  = fs.Int("partitions", 8, "partitions of the topics the worker creates when missing")
 		replication = fs.Int("replication", 1, "replication factor of the topics the worker creates")
 		metricsAddr = fs.String("metrics", "", "serve Prometheus metrics on `ADDR` at /metrics (default off)")
-		drain       = fs.Duration("drain-timeout", worker.DefaultDrainTimeout, "how long running tasks may finish on stop or rebalance")
+		drain       = fs.Duration("drain-timeout", worker.DefaultDrainTimeout, "how long running tasks may finish on stop or rebalance (0: abandon them at once)")
 		started     = fs.Duration("started-after", worker.DefaultStartedAfter, "report a task STARTED once it has run this long (0: at once); shorter tasks go straight to their outcome")
 		committed   = fs.Bool("read-committed", false, "take a task message only once the engine's transaction that sent it committed (slower chains; default: at once, and a message of an aborted transaction may run once more)")
 		hostname    = fs.String("hostname", "", "name of the worker in events (default the host name)")

@@ -10,7 +10,7 @@
 //	POST /v1/workflows/{id}/revoke     revoke a workflow: 202 {"id": …}
 //	POST /v1/tasks/{id}/revoke         revoke a task: 202 {"id": …}
 //	GET  /metrics                      Config.Metrics, when set
-//	GET  /healthz                      200 ok
+//	GET  /healthz                      200 {"status":"ok"}
 //
 // Every error is JSON: {"error": "…"}. Workflow and task answers carry the
 // header Fugue-Ready ("true" or "false"): whether the workflow (for a task,

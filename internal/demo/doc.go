@@ -16,6 +16,8 @@
 //     missing 1 required positional argument: 'y'.
 //   - sum (tsum, xsum) follows CPython 3.12, whose float sum is
 //     compensated (sum([0.1]*10) is 1.0).
+//   - A float result may be ±Inf or NaN, as Python's: mul(1e308, 10) is
+//     Infinity.
 //   - Iterating a dict yields its keys in sorted order, since values keep
 //     no insertion order.
 //   - sleep converts its argument as CPython 3.11's time.sleep does and
@@ -30,8 +32,6 @@
 //   - Python ints are unbounded and ours are int64: a result outside its
 //     range fails with OverflowError "integer result out of range for
 //     int64: 9223372036854775807 + 1".
-//   - A float result of ±Inf or NaN (mul(1e308, 10)) fails with
-//     EncodeError: JSON cannot carry it.
 //   - A string, list or bytes repeated beyond 16 Mi elements fails with
 //     MemoryError.
 //   - CPython's time.sleep adds the length to the host's monotonic clock
