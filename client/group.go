@@ -65,7 +65,7 @@ func (r *AsyncResult) Group() (*GroupResult, error) {
 		case n.Kind != projector.GroupNode:
 			return nil, ErrNotGroup
 		}
-		g := &GroupResult{ID: n.ID, Workflow: r.ID, c: r.c, Members: make([]string, len(n.Members))}
+		g := &GroupResult{ID: plan.ID(i), Workflow: r.ID, c: r.c, Members: make([]string, len(n.Members))}
 		for k, m := range n.Members {
 			g.Members[k] = resultTask(plan, m)
 		}
@@ -83,7 +83,7 @@ func resultTask(p *projector.Plan, i int32) string {
 		case n.Kind == projector.ChordNode:
 			i = n.Members[1]
 		default:
-			return n.ID
+			return p.ID(i)
 		}
 	}
 }

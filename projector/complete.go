@@ -21,14 +21,14 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	default:
 		n.Status, n.Err = Failure, err
 	}
-	if ok {
+	if links := pn.Links(); ok && len(links) > 0 {
 		from, parent := x.w.Plan.resultTask(i), x.source(i)
-		for _, l := range pn.Links {
+		for _, l := range links {
 			x.fire(l, []any{result}, from, parent, nil)
 		}
-	} else if len(pn.Errbacks) > 0 {
+	} else if !ok && len(pn.Errbacks()) > 0 {
 		if eb := x.errbackError(i, err); eb != nil {
-			for _, l := range pn.Errbacks {
+			for _, l := range pn.Errbacks() {
 				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb.TaskID, eb)
 			}
 		}
@@ -36,7 +36,7 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	switch {
 	case pn.Callback:
 		if invariants {
-			check(x.w.Outstanding > 0, "workflow %s: callback %s finished with none outstanding", x.w.ID, pn.ID)
+			check(x.w.Outstanding > 0, "workflow %s: callback %s finished with none outstanding", x.w.ID, x.w.Plan.ID(i))
 		}
 		x.w.Outstanding--
 		x.dirty = true
@@ -81,7 +81,7 @@ func (x *folding) source(i int32) string {
 		n := &nodes[i]
 		switch {
 		case n.Kind == TaskNode:
-			return n.ID
+			return x.w.Plan.ID(i)
 		case n.Kind == ChordNode:
 			i = n.Members[1]
 		case len(n.Members) > 0: // a chain or a group
@@ -119,10 +119,10 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		}
 		size := int32(len(pp.Members))
 		if invariants {
-			check(n.Done <= size, "group %s counted %d of %d members", pp.ID, n.Done, size)
+			check(n.Done <= size, "group %s counted %d of %d members", x.w.Plan.ID(p), n.Done, size)
 		}
 		if pp.Parent >= 0 && x.w.Plan.Nodes[pp.Parent].Kind == ChordNode && pp.Pos == 0 {
-			chord := x.w.Plan.Nodes[pp.Parent].ID
+			chord := x.w.Plan.ID(pp.Parent)
 			x.emit("", events.ChordCounterID(chord, pos), &events.ChordCounterIncremented{
 				Chord: chord, Index: pos, Count: n.Done, Size: size,
 			})
@@ -149,7 +149,8 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 			x.complete(p, n, ok, result, err)
 			return
 		}
-		x.emit("", events.ChordCompletedID(pp.ID), &events.ChordCompleted{Chord: pp.ID, Failed: !ok})
+		chord := x.w.Plan.ID(p)
+		x.emit("", events.ChordCompletedID(chord), &events.ChordCompleted{Chord: chord, Failed: !ok})
 		body := pp.Members[1]
 		if ok {
 			x.start(body, []any{result}, nil, x.source(c), nil)

@@ -229,7 +229,7 @@ func (d *driver) step() {
 		w := d.workflow()
 		target, task := wf, ""
 		if i := d.r.n(len(w.Plan.Nodes) + 1); i > 0 {
-			target, task = w.Plan.Nodes[i-1].ID, w.Plan.Nodes[i-1].ID
+			target, task = w.Plan.ID(int32(i-1)), w.Plan.ID(int32(i-1))
 		}
 		d.fold(events.Event{ID: events.RevokeID(target), Workflow: wf, Task: task, Producer: "api", Body: &events.RevokeRequested{Terminate: d.r.n(2) == 1}})
 	}
@@ -364,13 +364,13 @@ func (d *driver) checkTerminals(after events.Event) {
 		if n.Status == projector.Success {
 			got.result = fmt.Sprint(n.Result)
 		}
-		prev, seen := d.terminals[pn.ID]
+		prev, seen := d.terminals[w.Plan.ID(int32(i))]
 		switch {
 		case seen && got != prev:
 			d.t.Fatalf("task %s was %s (attempt %d, result %s) and is now %s (attempt %d, result %s) after %s\n%s",
-				pn.ID, prev.status, prev.attempt, prev.result, got.status, got.attempt, got.result, after.ID, d.canvasJSON())
+				w.Plan.ID(int32(i)), prev.status, prev.attempt, prev.result, got.status, got.attempt, got.result, after.ID, d.canvasJSON())
 		case !seen && n.Status.Terminal():
-			d.terminals[pn.ID] = got
+			d.terminals[w.Plan.ID(int32(i))] = got
 		}
 	}
 }

@@ -2,6 +2,7 @@ package projector
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -21,28 +22,26 @@ const (
 
 // PlanNode is one node of a compiled canvas. Nodes are numbered in
 // pre-order; node 0 is the canvas root, and callbacks (link, link_error)
-// are further roots with Parent -1 and Callback set.
+// are further roots with Parent -1 and Callback set. Its id is Plan.ID's.
+//
+// A chord of 100,000 tasks makes 100,000 nodes, which stay in memory while
+// it runs: the fields are ordered so that none is padded, a made-up id is
+// not kept (Plan.ID makes it again), and the rare callbacks are behind a
+// pointer.
 type PlanNode struct {
-	Kind NodeKind
-	// ID is the node's id: its task_id option, the workflow id for the
-	// root, or "<workflow>.<index>".
-	ID string
-	// Parent is the enclosing composite, -1 for a root.
-	Parent int32
-	// Pos is the node's position in its parent: chain element, group
-	// member; in a chord, 0 is the header group and 1 the body.
-	Pos int32
-	// Members are chain elements, group members, or a chord's header
-	// group and body.
-	Members []int32
+	// id is the node's id when it is not the one Plan.ID makes up: its
+	// task_id option, or the id a composite took when it gave way.
+	id string
 	// Task is the task name; for a composite, Celery's name of its kind
 	// ("celery.group", ...) or whatever the wire form carried.
 	Task string
+	// Members are chain elements, group members, or a chord's header
+	// group and body.
+	Members []int32
 	// Args and Kwargs are the node's partial arguments, shared with the
 	// parsed canvas; Immutable marks Celery's .si().
-	Args      []any
-	Kwargs    map[string]any
-	Immutable bool
+	Args   []any
+	Kwargs map[string]any
 	// Options are the node's execution options without Link and
 	// LinkError (the callbacks are the nodes in Links and Errbacks): its
 	// own, with those its parent passes down merged over them (see
@@ -53,10 +52,15 @@ type PlanNode struct {
 	// go once it is compiled (a Signature is ~400 bytes, mostly options
 	// that are usually empty).
 	Options *canvas.Options
-	// Links and Errbacks are callback roots.
-	Links    []int32
-	Errbacks []int32
-	Callback bool
+	cb      *nodeCallbacks
+	// Parent is the enclosing composite, -1 for a root.
+	Parent int32
+	// Pos is the node's position in its parent: chain element, group
+	// member; in a chord, 0 is the header group and 1 the body.
+	Pos       int32
+	Kind      NodeKind
+	Immutable bool
+	Callback  bool
 	// Spliced marks a group directly inside a group (or a chord header)
 	// that normalize kept as a node for its own task_id, link or
 	// link_error: its results count as its parent's, one per member, as
@@ -65,17 +69,87 @@ type PlanNode struct {
 	Spliced bool
 }
 
+// nodeCallbacks are a node's callback roots.
+type nodeCallbacks struct {
+	links, errbacks []int32
+}
+
+// Links are the roots of the node's link callbacks.
+func (n *PlanNode) Links() []int32 {
+	if n.cb == nil {
+		return nil
+	}
+	return n.cb.links
+}
+
+// Errbacks are the roots of the node's link_error callbacks.
+func (n *PlanNode) Errbacks() []int32 {
+	if n.cb == nil {
+		return nil
+	}
+	return n.cb.errbacks
+}
+
 // Plan is a compiled canvas. It is derived deterministically from the
 // canvas and the workflow id, so a replay compiles the same plan.
 type Plan struct {
 	Nodes []PlanNode
-	ids   map[string]int32
+	wf    string
+	// ids are the nodes whose id is not made up, by id.
+	ids map[string]int32
+}
+
+// ID returns node i's id: its task_id option; else the workflow id for
+// the root and "<workflow>.<i>" for the others; or, for a composite that
+// gave way to a node below it with the same task_id, "<workflow>.<i>"
+// (the root's too).
+func (p *Plan) ID(i int32) string {
+	if id := p.Nodes[i].id; id != "" {
+		return id
+	}
+	return madeUp(p.wf, i)
 }
 
 // Lookup returns the node with id.
 func (p *Plan) Lookup(id string) (int32, bool) {
-	i, ok := p.ids[id]
-	return i, ok
+	if i, ok := p.ids[id]; ok {
+		return i, true
+	}
+	i, ok := madeUpIndex(p.wf, id)
+	if !ok || int(i) >= len(p.Nodes) || p.Nodes[i].id != "" {
+		return 0, false
+	}
+	return i, true
+}
+
+// madeUp is the id of node i of workflow wf when it gives none: the
+// workflow id for the root, "<workflow>.<i>" for the others.
+func madeUp(wf string, i int32) string {
+	if i == 0 {
+		return wf
+	}
+	var buf [64]byte // one allocation, the string's, for most ids
+	return string(strconv.AppendInt(append(append(buf[:0], wf...), '.'), int64(i), 10))
+}
+
+// madeUpIndex is the node whose made-up id in workflow wf is id.
+func madeUpIndex(wf, id string) (int32, bool) {
+	if id == wf {
+		return 0, true
+	}
+	if len(id) < len(wf)+2 || id[:len(wf)] != wf || id[len(wf)] != '.' || id[len(wf)+1] == '0' {
+		return 0, false
+	}
+	var i int64
+	for _, c := range []byte(id[len(wf)+1:]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if i = i*10 + int64(c-'0'); i > math.MaxInt32 {
+			return 0, false
+		}
+	}
+	return int32(i), true
 }
 
 // Compile normalises sig and numbers its nodes for workflow wf. It
@@ -92,7 +166,7 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
 	// node array and the id index a dozen times over.
 	n := size(root)
-	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), ids: make(map[string]int32, n)}}
+	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), wf: wf}, ids: make(map[string]int32, n)}
 	c.add(root, -1, 0, false, noOptions, true)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
@@ -100,50 +174,58 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	if c.twice != "" {
 		return nil, usedTwice(wf, sig, c.twice)
 	}
-	return c.plan, nil
+	// Keep only the ids that are not made up: a made-up id costs a string
+	// and an index entry per node, and Plan.ID makes it again.
+	p := c.plan
+	for i := range p.Nodes {
+		n := &p.Nodes[i]
+		if n.id == madeUp(wf, int32(i)) {
+			n.id = ""
+		} else {
+			if p.ids == nil {
+				p.ids = map[string]int32{}
+			}
+			p.ids[n.id] = int32(i)
+		}
+	}
+	return p, nil
 }
 
 type compiler struct {
 	wf   string
 	plan *Plan
+	// ids are every node's id while the plan is compiled, made-up ids
+	// too, so that an id given twice is found in wire order.
+	ids map[string]int32
 	// twice is the first id found on two nodes.
 	twice            string
 	pendingCallbacks []func()
-}
-
-// madeUp is the id of node i when it gives none: the workflow id for the
-// root, "<workflow>.<i>" for the others.
-func (c *compiler) madeUp(i int32) string {
-	if i == 0 {
-		return c.wf
-	}
-	return c.wf + "." + strconv.Itoa(int(i))
 }
 
 // name gives node i id; given says that i's signature gives it as its
 // task_id. A composite above i that holds id gives way to i then; any
 // other holder makes id twice.
 func (c *compiler) name(i int32, id string, given bool) {
-	if h, taken := c.plan.ids[id]; taken {
+	if h, taken := c.ids[id]; taken {
 		if given && c.above(h, i) {
 			c.giveWay(h)
 		} else if c.twice == "" {
 			c.twice = id
 		}
 	}
-	c.plan.ids[id] = i
-	c.plan.Nodes[i].ID = id
+	c.ids[id] = i
+	c.plan.Nodes[i].id = id
 }
 
 // giveWay gives composite h the id "<workflow>.<h>" in place of the one it
 // holds: not madeUp, as the root gives way with the workflow id.
 func (c *compiler) giveWay(h int32) {
 	m := c.wf + "." + strconv.Itoa(int(h))
-	if _, taken := c.plan.ids[m]; taken && c.twice == "" {
+	if _, taken := c.ids[m]; taken && c.twice == "" {
 		c.twice = m
 	}
-	c.plan.ids[m] = h
-	c.plan.Nodes[h].ID = m
+	c.ids[m] = h
+	c.plan.Nodes[h].id = m
 }
 
 // above reports whether node h is a composite that node i is part of.
@@ -191,7 +273,7 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 	if id := s.Options.TaskID; id != "" {
 		c.name(i, id, true)
 	} else {
-		c.name(i, c.madeUp(i), false)
+		c.name(i, madeUp(c.wf, i), false)
 	}
 
 	var members []int32
@@ -243,15 +325,26 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		c.pendingCallbacks = append(c.pendingCallbacks, func() {
 			for _, l := range s.Options.Link {
 				j := c.add(l, -1, 0, true, noOptions, true)
-				c.plan.Nodes[i].Links = append(c.plan.Nodes[i].Links, j)
+				cb := c.callbacks(i)
+				cb.links = append(cb.links, j)
 			}
 			for _, l := range s.Options.LinkError {
 				j := c.add(l, -1, 0, true, noOptions, true)
-				c.plan.Nodes[i].Errbacks = append(c.plan.Nodes[i].Errbacks, j)
+				cb := c.callbacks(i)
+				cb.errbacks = append(cb.errbacks, j)
 			}
 		})
 	}
 	return i
+}
+
+// callbacks returns node i's callbacks, making them the first time.
+func (c *compiler) callbacks(i int32) *nodeCallbacks {
+	n := &c.plan.Nodes[i]
+	if n.cb == nil {
+		n.cb = &nodeCallbacks{}
+	}
+	return n.cb
 }
 
 // noOptions is the Options of every plan node that has none.
@@ -317,10 +410,10 @@ func callbacks(o *canvas.Options) int {
 func (p *Plan) resultErrbacks(i int32) (string, []int32) {
 	var ebs []int32
 	for p.Nodes[i].Kind == ChordNode {
-		ebs = append(ebs, p.Nodes[i].Errbacks...)
+		ebs = append(ebs, p.Nodes[i].Errbacks()...)
 		i = p.Nodes[i].Members[1]
 	}
-	ebs = append(ebs, p.Nodes[i].Errbacks...)
+	ebs = append(ebs, p.Nodes[i].Errbacks()...)
 	if p.Nodes[i].Kind == GroupNode {
 		for _, m := range p.Nodes[i].Members {
 			_, more := p.resultErrbacks(m)
@@ -342,7 +435,7 @@ func (p *Plan) resultTask(i int32) string {
 		case n.Kind == ChordNode:
 			i = n.Members[1]
 		default:
-			return n.ID
+			return p.ID(i)
 		}
 	}
 }

@@ -68,6 +68,63 @@ func TestCompileSizesExactly(t *testing.T) {
 	}
 }
 
+// TestPlanIDsAndLookup checks that Lookup finds every node by the id
+// Plan.ID gives it, whether made up or kept (a given task_id, one that
+// happens to be the made-up one, a composite's after it gave way, in a
+// workflow whose id has dots), keeps only the ids that are not made up,
+// and finds nothing for an id no node has, however close to a made-up one.
+func TestPlanIDsAndLookup(t *testing.T) {
+	t.Parallel()
+	add := func(args ...any) *canvas.Signature { return canvas.S("tasks.add", args...) }
+	withID := func(s *canvas.Signature, id string) *canvas.Signature { s.Options.TaskID = id; return s }
+	const wf = "w.1"
+	sig := canvas.Chain(
+		add(1, 1),
+		withID(add(2), "mine"),
+		withID(add(3), "w.1.3"), // node 3's made-up id, given to node 3
+		canvas.Chord(canvas.Group(add(4), withID(add(5), "w.1.40")), canvas.S("tasks.tsum")).Link(add(6)),
+		withID(canvas.Chain(add(7), withID(add(8), "gave")), "gave"), // the chain gives way to its task
+		withID(add(9), "w.1.999"),
+	)
+	p, err := Compile(wf, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := range p.Nodes {
+		id := p.ID(int32(i))
+		if seen[id] {
+			t.Errorf("id %s twice", id)
+		}
+		seen[id] = true
+		if j, ok := p.Lookup(id); !ok || j != int32(i) {
+			t.Errorf("Lookup(%q) = %d, %v; want node %d", id, j, ok, i)
+		}
+		madeUp := wf
+		if i > 0 {
+			madeUp = wf + "." + strconv.Itoa(i)
+		}
+		if kept := p.Nodes[i].id != ""; kept == (id == madeUp) {
+			t.Errorf("node %d, id %s: kept %v", i, id, kept)
+		}
+	}
+	for _, id := range []string{"mine", "w.1.3", "w.1.40", "gave", "w.1.999"} {
+		if !seen[id] {
+			t.Errorf("no node has id %s", id)
+		}
+	}
+	if i, ok := p.Lookup("gave"); !ok || p.Nodes[i].Kind != TaskNode {
+		t.Errorf("the chain did not give way to its task: %d, %v", i, ok)
+	}
+	for _, id := range []string{"", "w", "w.", "w.1.", "w.1.0", "w.1.01", "w.1.+1", "w.1.-1", "w.1.1a", "w.1.1.1",
+		"w.1.2", // node 2 gives task_id mine
+		"w.1." + strconv.Itoa(len(p.Nodes)), "w.1.99999999999999999999", "w.2.1", "xw.1.1"} {
+		if i, ok := p.Lookup(id); ok {
+			t.Errorf("Lookup(%q) = node %d, whose id is %s", id, i, p.ID(i))
+		}
+	}
+}
+
 // TestPlanOptionsKeepsEveryOption sets each field of canvas.Options in
 // turn and checks that the plan node keeps it: planOptions tells an empty
 // Options by listing its fields, so a field added to canvas.Options
@@ -136,17 +193,17 @@ func TestCompileFrozenCanvases(t *testing.T) {
 		}
 		gaveWay := 0
 		for i := range p.Nodes {
-			n := &p.Nodes[i]
+			n, id := &p.Nodes[i], p.ID(int32(i))
 			given := n.Options.TaskID
 			switch {
-			case given == "" || n.ID == given:
+			case given == "" || id == given:
 			case n.Kind == TaskNode:
-				t.Errorf("%s: task %d gives task_id %s, has id %s", c["name"], i, given, n.ID)
+				t.Errorf("%s: task %d gives task_id %s, has id %s", c["name"], i, given, id)
 			default:
 				gaveWay++
 				j, ok := p.Lookup(given)
-				if !ok || !below(p, j, int32(i)) || n.ID != wf+"."+strconv.Itoa(i) {
-					t.Errorf("%s: composite %d gives task_id %s and has id %s; the node with that id is %d", c["name"], i, given, n.ID, j)
+				if !ok || !below(p, j, int32(i)) || id != wf+"."+strconv.Itoa(i) {
+					t.Errorf("%s: composite %d gives task_id %s and has id %s; the node with that id is %d", c["name"], i, given, id, j)
 				}
 			}
 		}

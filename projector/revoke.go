@@ -43,12 +43,13 @@ func (x *folding) revokeWorkflow() {
 func (x *folding) markRevoked(i int32, n *Node) {
 	pn := &x.w.Plan.Nodes[i]
 	if pn.Kind == TaskNode && n.Status != Idle && n.Status != Scheduled {
-		x.emit(pn.ID, events.RevokedID(pn.ID, ReasonRevoked), &events.TaskRevoked{Reason: ReasonRevoked})
+		id := x.w.Plan.ID(i)
+		x.emit(id, events.RevokedID(id, ReasonRevoked), &events.TaskRevoked{Reason: ReasonRevoked})
 	}
 	if pn.Kind == TaskNode && sent(n) {
 		// A task that was sent shows why it did not finish, as Celery's
 		// result of a revoked task does.
-		n.Err = revokedError(pn.ID)
+		n.Err = revokedError(x.w.Plan.ID(i))
 	}
 	n.Status = Revoked
 }
@@ -71,7 +72,7 @@ func (x *folding) revokeNode(i int32) {
 	active := n.Status != Idle
 	x.markRevoked(i, n)
 	if active {
-		x.complete(i, n, false, nil, revokedError(pn.ID))
+		x.complete(i, n, false, nil, revokedError(x.w.Plan.ID(i)))
 	}
 	x.putNode(i, n)
 }

@@ -49,7 +49,7 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 		if pn.Kind == TaskNode {
 			n.Args, n.Kwargs = call(pn, in, inKw)
 		}
-		x.complete(i, n, false, nil, revokedError(pn.ID))
+		x.complete(i, n, false, nil, revokedError(x.w.Plan.ID(i)))
 		x.putNode(i, n)
 		return
 	}
@@ -65,13 +65,13 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 			// Workers drop an expired message; the timer also expires a
 			// task that no worker received in time.
 			n.Expires = at.UnixMicro()
-			timer := timerName(timerExpires, 0)
-			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: n.Expires})
+			timer, id := timerName(timerExpires, 0), x.w.Plan.ID(i)
+			x.emit(id, events.TimerScheduledID(id, timer), &events.TimerScheduled{Timer: timer, Due: n.Expires})
 		}
 		if due, ok := x.due(pn.Options); ok {
 			n.Status = Scheduled
-			timer := timerName(timerETA, 0)
-			x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: due})
+			timer, id := timerName(timerETA, 0), x.w.Plan.ID(i)
+			x.emit(id, events.TimerScheduledID(id, timer), &events.TimerScheduled{Timer: timer, Due: due})
 		} else {
 			x.dispatch(i, n)
 		}
@@ -151,7 +151,8 @@ func (x *folding) dispatch(i int32, n *Node) {
 		d.ParentFailure = &events.Failure{Type: n.Failure.Type, Message: n.Failure.Message, Traceback: n.Failure.Traceback}
 	}
 	n.Status, n.Dispatched = Pending, true
-	x.emit(pn.ID, events.DispatchedID(pn.ID, n.Attempt), d)
+	id := x.w.Plan.ID(i)
+	x.emit(id, events.DispatchedID(id, n.Attempt), d)
 }
 
 // maxRetries is the retry cap of a task: -1 for unlimited.
@@ -193,7 +194,7 @@ func (x *folding) timerFired(b *events.TimerFired) {
 	}
 	if strings.HasPrefix(b.Timer, timerExpires+"/") {
 		// Past its expiry before it started: revoked, as Celery does.
-		id := x.w.Plan.Nodes[i].ID
+		id := x.w.Plan.ID(i)
 		x.emit(id, events.RevokedID(id, ReasonExpired), &events.TaskRevoked{Reason: ReasonExpired, Attempt: n.Attempt})
 		x.expired(i, n)
 	} else {
@@ -247,13 +248,13 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 // retry_backoff lives in the autoretry_for wrapper. TaskRetrying records
 // of schema v1 read as autoretries, as Fold treated every retry then.
 func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
-	pn := &x.w.Plan.Nodes[i]
+	pn, id := &x.w.Plan.Nodes[i], x.w.Plan.ID(i)
 	o := pn.Options
 	if max := x.maxRetries(o); max >= 0 && b.Attempt >= max {
 		err := &Error{
 			Type:    "MaxRetriesExceededError",
-			Message: maxRetriesMessage(pn.Task, pn.ID, n.Args, n.Kwargs),
-			TaskID:  pn.ID,
+			Message: maxRetriesMessage(pn.Task, id, n.Args, n.Kwargs),
+			TaskID:  id,
 		}
 		n.Status, n.Err = Failure, err
 		x.complete(i, n, false, nil, err)
@@ -261,19 +262,19 @@ func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
 	}
 	countdown := seconds(b.Countdown)
 	if !b.Explicit {
-		if backoff, ok := o.RetryBackoffSeconds(int(b.Attempt), jitter(pn.ID, b.Attempt)); ok {
+		if backoff, ok := o.RetryBackoffSeconds(int(b.Attempt), jitter(id, b.Attempt)); ok {
 			countdown = seconds(float64(backoff))
 		}
 	}
 	n.Attempt = b.Attempt + 1
 	n.Status = Retry
-	n.Err = &Error{Type: b.Error.Type, Message: b.Error.Message, Traceback: b.Error.Traceback, TaskID: pn.ID}
+	n.Err = &Error{Type: b.Error.Type, Message: b.Error.Message, Traceback: b.Error.Traceback, TaskID: id}
 	if countdown <= 0 {
 		x.dispatch(i, n)
 		return
 	}
 	timer := timerName(timerRetry, n.Attempt)
-	x.emit(pn.ID, events.TimerScheduledID(pn.ID, timer), &events.TimerScheduled{Timer: timer, Due: after(x.ev.Time, countdown)})
+	x.emit(id, events.TimerScheduledID(id, timer), &events.TimerScheduled{Timer: timer, Due: after(x.ev.Time, countdown)})
 }
 
 // jitter is the random draw of retry backoff's full jitter for attempt

@@ -52,9 +52,10 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	// plan; a task_id given below the root is claimed. A composite that
 	// gave way to a node below it keeps its task_id option but not the id.
 	for k := range plan.Nodes {
-		n := &plan.Nodes[k]
-		if n.Options.TaskID != "" && n.ID == n.Options.TaskID && n.ID != wf {
-			x.fail(x.st.ClaimTask(n.ID, wf))
+		if t := plan.Nodes[k].Options.TaskID; t != "" {
+			if id := plan.ID(int32(k)); id == t && id != wf {
+				x.fail(x.st.ClaimTask(id, wf))
+			}
 		}
 	}
 	x.w.Plan = plan

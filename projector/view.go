@@ -83,7 +83,7 @@ func Describe(st State, id string) (*WorkflowView, error) {
 		if !listed(n) {
 			continue
 		}
-		t := taskView(pn, n)
+		t := taskView(w.Plan, int32(i), n)
 		v.Tasks = append(v.Tasks, t)
 		byID[t.ID] = t
 	}
@@ -107,9 +107,10 @@ func listed(n *Node) bool { return sent(n) || n.Err != nil }
 // message at once and the worker holds it (it shows PENDING).
 func sent(n *Node) bool { return n.Dispatched || n.Status == Scheduled }
 
-func taskView(pn *PlanNode, n *Node) *TaskView {
+func taskView(p *Plan, i int32, n *Node) *TaskView {
+	pn := &p.Nodes[i]
 	t := &TaskView{
-		ID: pn.ID, Name: pn.Task, State: n.Status.String(), Args: n.Args, Kwargs: n.Kwargs,
+		ID: p.ID(i), Name: pn.Task, State: n.Status.String(), Args: n.Args, Kwargs: n.Kwargs,
 		Result: n.Result, Retries: n.Attempt, Children: []string{},
 	}
 	if n.Status == Custom {
@@ -227,7 +228,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 	if !listed(n) {
 		return w, nil, nil
 	}
-	t := taskView(&w.Plan.Nodes[i], n)
+	t := taskView(w.Plan, i, n)
 	var (
 		candidates []int32
 		indexed    bool
@@ -254,7 +255,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 		}
 		if listed(c) && c.Parent == task {
-			t.Children = append(t.Children, pn.ID)
+			t.Children = append(t.Children, w.Plan.ID(j))
 		}
 	}
 	return w, t, nil

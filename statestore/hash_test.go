@@ -169,11 +169,11 @@ func TestNodeCacheAfterDiscard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	task, ok := w.Plan.Lookup(w.Plan.Nodes[2].ID)
+	task, ok := w.Plan.Lookup(w.Plan.ID(2))
 	if !ok || w.Plan.Nodes[task].Kind != projector.TaskNode {
 		t.Fatalf("node 2 of a chord is not a header task: %+v", w.Plan.Nodes)
 	}
-	done := events.Event{ID: "ok", Workflow: "w1", Task: w.Plan.Nodes[task].ID, Body: &events.TaskSucceeded{Result: int64(4)}}
+	done := events.Event{ID: "ok", Workflow: "w1", Task: w.Plan.ID(task), Body: &events.TaskSucceeded{Result: int64(4)}}
 	txn := s.Begin()
 	if _, err := f.Fold(txn, &done, nil); err != nil {
 		t.Fatal(err)

@@ -81,7 +81,7 @@ func TestPlanCacheEviction(t *testing.T) {
 				id := fmt.Sprintf("wf%02d", i)
 				w, _ := rd.Workflow(id)
 				m, _ := mem.Workflow(id)
-				if len(w.Plan.Nodes) != len(m.Plan.Nodes) || w.Plan.Nodes[len(w.Plan.Nodes)-1].ID != m.Plan.Nodes[len(m.Plan.Nodes)-1].ID {
+				if len(w.Plan.Nodes) != len(m.Plan.Nodes) || w.Plan.ID(int32(len(w.Plan.Nodes)-1)) != m.Plan.ID(int32(len(m.Plan.Nodes)-1)) {
 					t.Fatalf("%s: plan of %d nodes, memory %d", id, len(w.Plan.Nodes), len(m.Plan.Nodes))
 				}
 			}
