@@ -165,7 +165,9 @@ func (p *parser) sig(v any, depth int) (*Signature, *Error) {
 func (p *parser) structure(s *Signature, kwargs map[string]any, depth int) *Error {
 	switch s.Kind {
 	case KindTask:
-		s.Kwargs = kwargs
+		if len(kwargs) > 0 { // nil as for a Signature built in Go: a chord of 100,000 tasks makes as many empty maps
+			s.Kwargs = kwargs
+		}
 	case KindChain, KindGroup:
 		tasks, err := p.members(kwargs, "tasks", depth)
 		if err != nil {
