@@ -154,12 +154,41 @@ func (r *reader) dict() map[string]any {
 	m := make(map[string]any, prealloc(n))
 	for n > 0 {
 		for i := 0; i < n && r.err == nil; i++ {
-			k := r.str()
+			k := r.key()
 			m[k] = r.value()
 		}
 		n = r.blockCount(1 + minValue)
 	}
 	return m
+}
+
+// key reads a dict key. The keys of Celery's signature shape are not
+// copied: a chord of 100,000 tasks carries 600,000 of them.
+func (r *reader) key() string {
+	b := r.raw()
+	switch string(b) {
+	case keyTask:
+		return keyTask
+	case keyArgs:
+		return keyArgs
+	case keyKwargs:
+		return keyKwargs
+	case keyOptions:
+		return keyOptions
+	case keySubtaskType:
+		return keySubtaskType
+	case keyImmutable:
+		return keyImmutable
+	case "tasks":
+		return "tasks"
+	case "header":
+		return "header"
+	case "body":
+		return "body"
+	case "task_id":
+		return "task_id"
+	}
+	return string(b)
 }
 
 // sortedKeys returns the keys of m in order.
