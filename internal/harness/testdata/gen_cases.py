@@ -227,6 +227,20 @@ case("a chord whose body is a chain ending in a group fails with ChordError when
                  options={"link_error": s("record_error")})),
      state="FAILURE", error_type="ChordError",
      task={"name": "tasks.record_error", "args": ["body-group"], "state": "SUCCESS"})
+# Celery 5.7's prepare_steps rewrites a chord step of a chain whose body is
+# a chain led by a task, chord([..], chain(b, c)), as chord([..], b), c
+# (chord._unroll_body, which copies the chain's errbacks onto b and c): when
+# a header member fails, chord_error_from_stack fails b as the body and runs
+# b's errbacks, the chain's among them, with b's id, though b never ran
+# (canvasdiff.py --links --fails --shapes, seeds 9733, 9746; README,
+# "Canvases"). The body chain's own errback runs once, with the chain's id.
+case("a chord in a chain whose body is a chain runs the body chain's errback with the chain's id "
+     "when a header member fails",
+     chain(chord([s("fail"), s("add", 1, 1)],
+                 chain(s("tsum", options={"task_id": "body-first"}), s("mul", 2, options={"task_id": "body-last"}),
+                       options={"link_error": s("record_error")}))),
+     state="FAILURE", error_type="ChordError",
+     task={"name": "tasks.record_error", "args": ["body-last"], "state": "SUCCESS"})
 case("not registered fails that task",
      s("nope", 1), state="FAILURE", error_type="NotRegistered")
 case("map of an unknown task fails",
