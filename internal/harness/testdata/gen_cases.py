@@ -116,6 +116,13 @@ case("group in group is spliced in order",
 case("group in chord header is spliced in order",
      chord([s("identity", 1), group(s("identity", 2), s("identity", 3))], s("identity")),
      state="SUCCESS", result=[1, 2, 3])
+# canvasdiff seed 9839: Celery's group._freeze_unroll (stack.extendleft)
+# reverses a group nested in a chord header, here [4, [0, 1, 2], 10].
+case("group in chord header after a retried task keeps its order around a map",
+     chain(si("retry_once"),
+           chord([group(s("add", 9), dict(xmap(s("identity"), [0, 1, 2]), immutable=True), s("add", 3))],
+                 s("identity"))),
+     state="SUCCESS", result=[10, [0, 1, 2], 4])
 case("one-member group in a chain is unrolled",
      chain(s("add", 1, 1), group(s("add", 10)), s("mul", 2)),
      state="SUCCESS", result=24)
