@@ -26,9 +26,9 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 		for _, l := range links {
 			x.fire(l, []any{result}, from, parent, nil)
 		}
-	} else if !ok && len(pn.Errbacks()) > 0 {
+	} else if ebs := pn.Errbacks(); !ok && len(ebs) > 0 {
 		if eb := x.errbackError(i, err); eb != nil {
-			for _, l := range pn.Errbacks() {
+			for _, l := range ebs {
 				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb.TaskID, eb)
 			}
 		}

@@ -229,7 +229,8 @@ func (d *driver) step() {
 		w := d.workflow()
 		target, task := wf, ""
 		if i := d.r.n(len(w.Plan.Nodes) + 1); i > 0 {
-			target, task = w.Plan.ID(int32(i-1)), w.Plan.ID(int32(i-1))
+			target = w.Plan.ID(int32(i - 1))
+			task = target
 		}
 		d.fold(events.Event{ID: events.RevokeID(target), Workflow: wf, Task: task, Producer: "api", Body: &events.RevokeRequested{Terminate: d.r.n(2) == 1}})
 	}
@@ -364,13 +365,14 @@ func (d *driver) checkTerminals(after events.Event) {
 		if n.Status == projector.Success {
 			got.result = fmt.Sprint(n.Result)
 		}
-		prev, seen := d.terminals[w.Plan.ID(int32(i))]
+		id := w.Plan.ID(int32(i))
+		prev, seen := d.terminals[id]
 		switch {
 		case seen && got != prev:
 			d.t.Fatalf("task %s was %s (attempt %d, result %s) and is now %s (attempt %d, result %s) after %s\n%s",
-				w.Plan.ID(int32(i)), prev.status, prev.attempt, prev.result, got.status, got.attempt, got.result, after.ID, d.canvasJSON())
+				id, prev.status, prev.attempt, prev.result, got.status, got.attempt, got.result, after.ID, d.canvasJSON())
 		case !seen && n.Status.Terminal():
-			d.terminals[w.Plan.ID(int32(i))] = got
+			d.terminals[id] = got
 		}
 	}
 }

@@ -175,11 +175,12 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 		return nil, usedTwice(wf, sig, c.twice)
 	}
 	// Keep only the ids that are not made up: a made-up id costs a string
-	// and an index entry per node, and Plan.ID makes it again.
+	// and an index entry per node, and Plan.ID makes it again. Told by
+	// parsing, not by making each one again to compare.
 	p := c.plan
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
-		if n.id == madeUp(wf, int32(i)) {
+		if j, ok := madeUpIndex(wf, n.id); ok && j == int32(i) {
 			n.id = ""
 		} else {
 			if p.ids == nil {
