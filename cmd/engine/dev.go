@@ -28,8 +28,7 @@ func runDev(ctx context.Context, args []string, env func(string) string, stdout,
 	fs := flag.NewFlagSet("engine dev", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f serverFlags
-	f.register(fs, env, ".fugue-dev")
-	fs.Lookup("data").Usage = "directory of the state store (DIR/state) and, without --brokers, of the development broker's log (DIR/kafka)"
+	f.register(fs, env, ".fugue-dev", "directory of the state store (DIR/state) and, without --brokers, of the development broker's log (DIR/kafka)")
 	concurrency := fs.Int("concurrency", 4, "tasks the demo worker runs at once (0: the number of CPUs)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: engine dev [--http ADDR] [--data DIR] [--brokers HOST:PORT,...]\n\n"+

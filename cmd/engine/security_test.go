@@ -16,7 +16,7 @@ func TestServerDefaultsToLoopback(t *testing.T) {
 	t.Parallel()
 	var f serverFlags
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	f.register(fs, func(string) string { return "" }, "d")
+	f.register(fs, func(string) string { return "" }, "d", "directory of the state store")
 	if def := fs.Lookup("http").DefValue; !strings.HasPrefix(def, "127.0.0.1:") {
 		t.Fatalf("--http defaults to %q, want 127.0.0.1:PORT", def)
 	}

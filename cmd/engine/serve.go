@@ -46,10 +46,10 @@ type serverFlags struct {
 	kafka *kafkaopt.Config
 }
 
-func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDefault string) {
+func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDefault, dataUsage string) {
 	fs.StringVar(&f.brokers, "brokers", env("FUGUE_BROKERS"), "Kafka seed brokers, HOST:PORT,... (env FUGUE_BROKERS)")
 	fs.StringVar(&f.http, "http", "127.0.0.1:8080", "address of the HTTP API")
-	fs.StringVar(&f.data, "data", dataDefault, "directory of the state store")
+	fs.StringVar(&f.data, "data", dataDefault, dataUsage)
 	fs.StringVar(&f.prefix, "prefix", topic.DefaultPrefix, "prefix of every topic name")
 	f.token = env("FUGUE_TOKEN")
 	fs.Var(secretFlag{&f.token}, "token", "require this bearer `TOKEN` on the HTTP API (env FUGUE_TOKEN)")
@@ -176,7 +176,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdou
 	fs := flag.NewFlagSet("engine serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f serverFlags
-	f.register(fs, env, "fugue-data")
+	f.register(fs, env, "fugue-data", "directory of the state store")
 	fs.StringVar(&f.advertise, "advertise", env("FUGUE_ADVERTISE"), "base URL at which the other engines reach this one's HTTP API, http://HOST:PORT\n"+
 		"(default http://ADDR of --http unless it listens on every interface; env FUGUE_ADVERTISE)")
 	fs.Usage = func() {
