@@ -191,7 +191,7 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		tooLarge()
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
@@ -202,6 +202,30 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll is io.ReadAll for a body of size bytes (-1: unknown), read into
+// one buffer of that size: io.ReadAll starts small and grows by copying, so
+// that the 10 MB body of a chord of 100,000 left 23 MB of buffers to the
+// garbage collector. size is the request's Content-Length, which net/http
+// holds the body to.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1) // +1: the read that finds the end
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return b, err
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)] // more than size: grow as io.ReadAll does
+		}
+	}
 }
 
 // refuse answers 400 {"error": reason}.
