@@ -23,7 +23,7 @@ func ParseJSON(data []byte, lim Limits) (*Signature, error) {
 	if err != nil {
 		return nil, fromValueError("", err)
 	}
-	return parseTree(v, lim)
+	return parseTree(v, lim, false)
 }
 
 // FromValue parses a canvas from its wire form as a value tree (from
@@ -35,7 +35,7 @@ func FromValue(v any, lim Limits) (*Signature, error) {
 	if err != nil {
 		return nil, fromValueError("", err)
 	}
-	return parseTree(n, lim.withDefaults())
+	return parseTree(n, lim.withDefaults(), false)
 }
 
 // FromOwnedValue is FromValue for a tree the caller hands over and never
@@ -45,11 +45,25 @@ func FromOwnedValue(v any, lim Limits) (*Signature, error) {
 	if err := value.Check(v); err != nil {
 		return nil, fromValueError("", err)
 	}
-	return parseTree(v, lim.withDefaults())
+	return parseTree(v, lim.withDefaults(), false)
 }
 
-func parseTree(v any, lim Limits) (*Signature, error) {
-	p := parser{lim: lim}
+// TakeValue is FromOwnedValue for a tree the caller hands over and never
+// reads again: it takes the tree apart as it parses it. Each element of a
+// list of signatures (a chain's or a group's tasks, a chord's header) is
+// set to nil once it is parsed, so that its dict is garbage as soon as its
+// Signature is made, and a large canvas's tree and its Signatures are not
+// whole in memory together. The rest of the tree is left as it is, and
+// what the Signature shares (args, kwargs) is kept by it.
+func TakeValue(v any, lim Limits) (*Signature, error) {
+	if err := value.Check(v); err != nil {
+		return nil, fromValueError("", err)
+	}
+	return parseTree(v, lim.withDefaults(), true)
+}
+
+func parseTree(v any, lim Limits, take bool) (*Signature, error) {
+	p := parser{lim: lim, take: take}
 	s, perr := p.sig(v, 1)
 	if perr != nil {
 		return nil, perr
@@ -63,6 +77,7 @@ func parseTree(v any, lim Limits) (*Signature, error) {
 type parser struct {
 	lim   Limits
 	nodes int
+	take  bool // TakeValue: clear each list of signatures as it is parsed
 }
 
 // enter counts one more signature at depth and enforces the limits.
@@ -200,6 +215,9 @@ func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signa
 			return nil, err.under(key + "[" + strconv.Itoa(i) + "]")
 		}
 		out[i] = m
+		if p.take {
+			list[i] = nil
+		}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package canvas
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -360,4 +361,93 @@ func TestNegativeCountdown(t *testing.T) {
 	if err := Group(S("a"), S("b")).Skew(-2, 0, 1).Validate(Limits{}); err != nil {
 		t.Fatalf("negative skew: %v", err)
 	}
+}
+
+// TestTakeValue: TakeValue parses every canvas as FromOwnedValue does, with
+// the same signature or the same error, and leaves none of the dicts of a
+// list of signatures in the tree it took.
+func TestTakeValue(t *testing.T) {
+	t.Parallel()
+	a, b, c := S("tasks.add", 1, 2), S("tasks.add", 3, 4), S("tasks.echo", "x")
+	built := map[string]*Signature{
+		"chord of a group":   Chord(Group(a, b, c), S("tasks.tsum")),
+		"chain into a group": Chain(a, Group(b, Chain(c, S("tasks.echo")))),
+	}
+	type tc struct {
+		name string
+		json []byte
+	}
+	var cases []tc
+	for name, s := range built {
+		data, err := s.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, tc{name, data})
+	}
+	for _, cc := range loadCases(t) {
+		data, err := value.MarshalJSON(cc.canvas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, tc{cc.name, data})
+	}
+	cases = append(cases, tc{"bad third member", []byte(`{"task": "celery.group", "subtask_type": "group",
+		"kwargs": {"tasks": [{"task": "a"}, {"task": "b"}, {"task": 3}]}}`)})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			decode := func() any {
+				v, err := value.DecodeJSON(c.json)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			want, wantErr := FromOwnedValue(decode(), Limits{})
+			v := decode()
+			if _, ok := built[c.name]; ok && listedSignatures(v) == 0 {
+				t.Fatal("the canvas has no list of signatures: the test checks nothing")
+			}
+			got, err := TakeValue(v, Limits{})
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Fatalf("TakeValue: error %v, FromOwnedValue: %v", err, wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if !got.Equal(want) {
+				t.Fatalf("TakeValue gave %v, FromOwnedValue %v", got, want)
+			}
+			if n := listedSignatures(v); n != 0 {
+				t.Errorf("%d dicts of lists of signatures left in the tree", n)
+			}
+		})
+	}
+}
+
+// listedSignatures counts the dicts left in the lists of signatures of a
+// canvas tree: a chain's or group's tasks, a chord's header list.
+func listedSignatures(v any) int {
+	d, _ := v.(map[string]any)
+	kw, ok := d["kwargs"].(map[string]any)
+	if !ok {
+		return 0
+	}
+	n := 0
+	for _, key := range []string{"tasks", "header"} {
+		switch l := kw[key].(type) {
+		case []any:
+			for _, e := range l {
+				if e != nil {
+					n++
+				}
+			}
+		case map[string]any:
+			n += listedSignatures(l)
+		}
+	}
+	for _, key := range []string{"body", "task"} {
+		n += listedSignatures(kw[key])
+	}
+	return n
 }

@@ -68,6 +68,17 @@ func (f *Folder) FoldEach(st State, ev *events.Event, emit func(*events.Event)) 
 	return x.fold(ev)
 }
 
+// FoldEachTaking is FoldEach for a caller that hands ev over: it never
+// reads ev, nor anything ev holds, again. Fold may then take a submission's
+// canvas tree apart as it parses it (canvas.TakeValue), once st has encoded
+// the canvas and let it go (see State.PutWorkflow), so that the tree and
+// the signatures parsed from it are not whole in memory together. The
+// state and the outputs are FoldEach's.
+func (f *Folder) FoldEachTaking(st State, ev *events.Event, emit func(*events.Event)) error {
+	x := folding{f: f, st: st, each: emit, take: true}
+	return x.fold(ev)
+}
+
 func (x *folding) fold(ev *events.Event) error {
 	if ev.Workflow == "" {
 		return fmt.Errorf("%w: event %q has no workflow id", ErrBadEvent, ev.ID)
@@ -178,6 +189,8 @@ type folding struct {
 	err  error
 	// dirty is set when the workflow header changed.
 	dirty bool
+	// take is set when the caller hands the event over (FoldEachTaking).
+	take bool
 }
 
 func (x *folding) fail(err error) {

@@ -19,7 +19,17 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	}
 	x.w = &Workflow{ID: wf, Canvas: b.Canvas, Submitted: x.ev.Time, Status: Pending}
 	x.dirty = true
-	sig, err := canvas.FromOwnedValue(b.Canvas, x.f.cfg.Limits)
+	// Put it now: a State that persists encodes the canvas and lets its
+	// value tree go (see State.PutWorkflow), so that a large canvas's tree
+	// is not alive beside the plan being compiled, nor, when the caller
+	// handed the event over, beside the signatures being parsed. It is put
+	// again at the end, with its plan or refused.
+	x.fail(x.st.PutWorkflow(x.w))
+	parse := canvas.FromOwnedValue
+	if x.take && x.w.Canvas == nil {
+		parse = canvas.TakeValue
+	}
+	sig, err := parse(b.Canvas, x.f.cfg.Limits)
 	if err == nil {
 		err = sig.CheckDates(time.UnixMicro(x.ev.Time))
 	}
@@ -27,11 +37,6 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 		x.reject(err.Error())
 		return
 	}
-	// Put it now: a State that persists encodes the canvas and lets its
-	// value tree go (see State.PutWorkflow), so that a large canvas's tree
-	// is not alive beside the plan being compiled. It is put again below
-	// with its plan, or refused.
-	x.fail(x.st.PutWorkflow(x.w))
 	// No id of it may be another workflow's. Checked before the plan is
 	// compiled, which would be alive beside the canvas meanwhile.
 	if err := CheckIDs(x.st, wf, sig); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -403,6 +404,77 @@ func TestNewCanvasGoesBeforeItsPlanIsUsed(t *testing.T) {
 	}
 	if owner, err := s.Reader().TaskOwner("named"); err != nil || owner != "wf" {
 		t.Fatalf("owner of task named: %q, %v", owner, err)
+	}
+}
+
+// TestFoldEachTakingTakesAnEncodedCanvas folds one submission with
+// FoldEach and with FoldEachTaking into two stores: the outputs and the
+// states are the same, and FoldEachTaking took the event's canvas tree
+// apart (the store had encoded it), FoldEach not. Into a MemState, which
+// keeps the canvas tree it is given, FoldEachTaking takes nothing.
+func TestFoldEachTakingTakesAnEncodedCanvas(t *testing.T) {
+	t.Parallel()
+	f := projector.New(projector.Config{})
+	header := func(ev *events.Event) []any {
+		return ev.Body.(*events.WorkflowSubmitted).Canvas["kwargs"].(map[string]any)["header"].([]any)
+	}
+	fold := func(st projector.State, ev *events.Event, take bool) []events.Event {
+		var out []events.Event
+		collect := func(o *events.Event) { out = append(out, *o) }
+		var err error
+		if take {
+			err = f.FoldEachTaking(st, ev, collect)
+		} else {
+			err = f.FoldEach(st, ev, collect)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	taken := func(h []any) int {
+		n := 0
+		for _, m := range h {
+			if m == nil {
+				n++
+			}
+		}
+		return n
+	}
+
+	var outs [2][]events.Event
+	var hashes [2][32]byte
+	for i, take := range []bool{false, true} {
+		s, _ := setup(t)
+		ev := submitEvent("wf", chord(50))
+		txn := s.Begin()
+		outs[i] = fold(txn, ev, take)
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		hashes[i] = mustHash(t, s)
+		if n, want := taken(header(ev)), map[bool]int{false: 0, true: 50}[take]; n != want {
+			t.Errorf("take %v: %d of the 50 header dicts taken, want %d", take, n, want)
+		}
+	}
+	if len(outs[0]) != 50 || !reflect.DeepEqual(outs[0], outs[1]) {
+		t.Fatalf("FoldEach emitted %d outputs, FoldEachTaking %d, or they differ", len(outs[0]), len(outs[1]))
+	}
+	if hashes[0] != hashes[1] {
+		t.Fatal("the stores of FoldEach and FoldEachTaking differ")
+	}
+
+	m := projector.NewMemState()
+	ev := submitEvent("wf", chord(50))
+	if out := fold(m, ev, true); len(out) != 50 {
+		t.Fatalf("MemState: %d outputs, want 50", len(out))
+	}
+	if n := taken(header(ev)); n != 0 {
+		t.Fatalf("FoldEachTaking took %d header dicts of a canvas a MemState keeps", n)
+	}
+	w, err := m.Workflow("wf")
+	if err != nil || !reflect.DeepEqual(w.Canvas, chord(50).Value()) {
+		t.Fatalf("the MemState's canvas is not the one submitted (%v)", err)
 	}
 }
 

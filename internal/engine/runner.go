@@ -430,12 +430,12 @@ func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bo
 		txn.PutTimer(timerOf(ev, b))
 		o.timers = true
 	}
-	// ev is not used after Fold, so that a submission's canvas tree is
-	// garbage once Fold has put the workflow. Each output is sent on as
-	// Fold decides it: the records hold all that is needed, and a large
-	// canvas's 100,000 dispatches are never all in memory at once.
+	// ev is handed over to Fold, which takes a submission's canvas tree
+	// apart as it parses it once the store has encoded it. Each output is
+	// sent on as Fold decides it: the records hold all that is needed, and
+	// a large canvas's 100,000 dispatches are never all in memory at once.
 	id := ev.ID
-	err = e.folder.FoldEach(txn, ev, o.send)
+	err = e.folder.FoldEachTaking(txn, ev, o.send)
 	if errors.Is(err, projector.ErrBadEvent) { // before any output
 		e.deadLetter(r, produce, err.Error())
 		return o.timers, nil
