@@ -3,6 +3,7 @@ package canvas
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/fugue-run/fugue/value"
 )
@@ -62,6 +63,41 @@ func TakeValue(v any, lim Limits) (*Signature, error) {
 	return parseTree(v, lim.withDefaults(), true)
 }
 
+// Inspection is what Inspect found in a canvas.
+type Inspection struct {
+	// TaskID is the root's task_id option ("" when it gives none).
+	TaskID string
+	// Whole is true when the canvas must be parsed whole (FromOwnedValue)
+	// for what it holds to be checked: a signature below the root gives a
+	// task_id, or a countdown or an expires that CheckDates refuses.
+	Whole bool
+}
+
+// Inspect parses a canvas tree as FromOwnedValue does, with its errors,
+// but keeps none of the signatures of its lists (a chain's or a group's
+// tasks, a chord's header): a canvas of 100,000 tasks is checked without
+// its 100,000 Signatures in memory together. v is not changed. now is the
+// time CheckDates would be given.
+func Inspect(v any, lim Limits, now time.Time) (Inspection, error) {
+	if err := value.Check(v); err != nil {
+		return Inspection{}, fromValueError("", err)
+	}
+	p := parser{lim: lim.withDefaults(), inspect: &Inspection{}, room: MaxDueUnixMicro - now.UnixMicro()}
+	s, perr := p.sig(v, 1)
+	if perr != nil {
+		return Inspection{}, perr
+	}
+	p.inspect.TaskID = s.Options.TaskID
+	return *p.inspect, nil
+}
+
+// inspected notes what Inspect looks for in s, parsed at depth.
+func (p *parser) inspected(s *Signature, depth int) {
+	if depth > 1 && s.Options.TaskID != "" || !fitsDate(s.Options.Countdown, p.room) || !fitsDate(s.Options.Expires, p.room) {
+		p.inspect.Whole = true
+	}
+}
+
 func parseTree(v any, lim Limits, take bool) (*Signature, error) {
 	p := parser{lim: lim, take: take}
 	s, perr := p.sig(v, 1)
@@ -78,6 +114,10 @@ type parser struct {
 	lim   Limits
 	nodes int
 	take  bool // TakeValue: clear each list of signatures as it is parsed
+	// inspect, for Inspect, notes what it finds, and lists of signatures
+	// are parsed and let go; room is CheckDates's.
+	inspect *Inspection
+	room    int64
 }
 
 // enter counts one more signature at depth and enforces the limits.
@@ -173,6 +213,9 @@ func (p *parser) sig(v any, depth int) (*Signature, *Error) {
 	if err := p.structure(s, kwargs, depth); err != nil {
 		return nil, err.under("kwargs")
 	}
+	if p.inspect != nil {
+		p.inspected(s, depth)
+	}
 	return s, nil
 }
 
@@ -208,11 +251,17 @@ func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signa
 	if !ok {
 		return nil, errAt(key, "expected a list")
 	}
-	out := make([]*Signature, len(list))
+	var out []*Signature
+	if p.inspect == nil {
+		out = make([]*Signature, len(list))
+	}
 	for i, e := range list {
 		m, err := p.sig(e, depth+1)
 		if err != nil {
 			return nil, err.under(key + "[" + strconv.Itoa(i) + "]")
+		}
+		if p.inspect != nil {
+			continue
 		}
 		out[i] = m
 		if p.take {

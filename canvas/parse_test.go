@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fugue-run/fugue/value"
 )
@@ -450,4 +451,76 @@ func listedSignatures(v any) int {
 		n += listedSignatures(kw[key])
 	}
 	return n
+}
+
+// TestInspect: Inspect refuses every canvas FromOwnedValue refuses, with
+// its error, finds the root's task_id, and asks for the whole canvas
+// exactly when a signature below the root gives a task_id or a date
+// CheckDates refuses.
+func TestInspect(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	named := func(s *Signature, id string) *Signature { s.Options.TaskID = id; return s }
+	counted := func(s *Signature, c any) *Signature { s.Options.Countdown = c; return s }
+	add := func() *Signature { return S("tasks.add", 1, 2) }
+	headerGroup := Chord(Group(add()), S("tasks.tsum"))
+	headerGroup.HeaderGroup = named(Group(), "g")
+	linked := add()
+	linked.Options.Link = []*Signature{named(S("tasks.echo"), "l")}
+	inner := Map(named(S("tasks.echo"), "m"), []any{1, 2})
+	expires := Chord(Group(add()), S("tasks.tsum"))
+	expires.Body.Options.Expires = int64(300_000_000_000)
+	for name, c := range map[string]struct {
+		sig   *Signature
+		whole bool
+	}{
+		"chord":                       {Chord(Group(add(), add()), S("tasks.tsum")), false},
+		"root task_id":                {named(Chord(Group(add()), S("tasks.tsum")), "root"), false},
+		"member task_id":              {Group(add(), named(add(), "x")), true},
+		"deep member task_id":         {Chain(add(), Group(add(), Chain(add(), named(add(), "x")))), true},
+		"header group task_id":        {headerGroup, true},
+		"link task_id":                {linked, true},
+		"map task task_id":            {inner, true},
+		"countdown in range":          {Group(counted(add(), int64(10)), counted(add(), 0.5)), false},
+		"countdown out of range":      {Chain(add(), counted(add(), 1e20)), true},
+		"root countdown out of range": {counted(Group(add()), int64(300_000_000_000)), true},
+		"body expires out of range":   {expires, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			data, err := c.sig.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := value.DecodeJSON(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := Inspect(v, Limits{}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.TaskID != c.sig.Options.TaskID || in.Whole != c.whole {
+				t.Fatalf("Inspect = %+v, want task_id %q, whole %v", in, c.sig.Options.TaskID, c.whole)
+			}
+			if !c.whole && c.sig.CheckDates(now) != nil {
+				t.Fatal("CheckDates refuses a canvas Inspect did not ask to parse whole")
+			}
+		})
+	}
+
+	for _, cc := range loadCases(t) {
+		data, err := value.MarshalJSON(cc.canvas)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range [][]byte{data, []byte(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}, {"task": 3}]}}`)} {
+			v, _ := value.DecodeJSON(raw)
+			_, wantErr := FromOwnedValue(v, Limits{})
+			v, _ = value.DecodeJSON(raw)
+			_, err := Inspect(v, Limits{}, now)
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+				t.Errorf("%s: Inspect: error %v, FromOwnedValue: %v", cc.name, err, wantErr)
+			}
+		}
+	}
 }

@@ -45,17 +45,12 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err.Error())
 		return
 	}
-	sig, err := canvas.FromOwnedValue(v, s.cfg.Limits)
-	if err == nil {
-		// Fold checks again with the submission's event time, a moment
-		// later, for a stream producer's canvas too.
-		err = sig.CheckDates(time.Now())
-	}
+	sig, err := check(v, s.cfg.Limits, time.Now())
 	if err != nil {
 		s.refuse(w, r, err.Error())
 		return
 	}
-	sub := &submission{sig: sig, wire: v.(map[string]any), size: len(body)} // FromOwnedValue accepts nothing but a dict at the root
+	sub := &submission{sig: sig, wire: v.(map[string]any), size: len(body)} // a canvas's root can be nothing but a dict
 	if reason := tooDeep(sub.wire); reason != "" {
 		s.refuse(w, r, reason)
 		return
@@ -244,6 +239,28 @@ func tooDeep(wire map[string]any) string {
 		return ""
 	}
 	return fmt.Sprintf("%s: lists and dicts nest deeper than %d levels", events.CutPath(path, events.ShortPath), events.MaxDepth)
+}
+
+// check parses and checks the canvas v as Fold does, with Fold's errors.
+// Fold checks its dates again with the submission's event time, a moment
+// later, for a stream producer's canvas too. The signature it returns is
+// the whole canvas only when there is more to check below its root (a
+// task_id, a date), which precheck needs the whole canvas for. Otherwise
+// it is the root alone, which is all precheck reads: the API then never
+// holds a large canvas's Signatures together, only its value tree.
+func check(v any, lim canvas.Limits, now time.Time) (*canvas.Signature, error) {
+	in, err := canvas.Inspect(v, lim, now)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Whole {
+		return &canvas.Signature{Options: canvas.Options{TaskID: in.TaskID}}, nil
+	}
+	sig, err := canvas.FromOwnedValue(v, lim)
+	if err == nil {
+		err = sig.CheckDates(now)
+	}
+	return sig, err
 }
 
 // precheck refuses what the engine would reject after the fact, with the
