@@ -2,6 +2,7 @@ package canvas
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -11,7 +12,8 @@ import (
 
 // FuzzParseJSON: ParseJSON never panics, and whatever it accepts must
 // validate, emit, and parse back to an equal tree with the same JSON
-// (accept-then-crash is a bug).
+// (accept-then-crash is a bug). TakeValue and Inspect agree with
+// FromOwnedValue on every tree.
 func FuzzParseJSON(f *testing.F) {
 	// Every conformance case canvas is a seed.
 	if data, err := os.ReadFile("testdata/cases.jsonl"); err == nil {
@@ -39,6 +41,7 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		checkTakeAndInspect(t, data)
 		s, err := ParseJSON(data, Limits{MaxDepth: 16, MaxNodes: 1000})
 		if err != nil {
 			if _, ok := err.(*Error); !ok {
@@ -77,4 +80,50 @@ func FuzzParseJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkTakeAndInspect parses data's tree with FromOwnedValue, TakeValue and
+// Inspect: the same error, or the same signature; and Inspect asks for the
+// whole canvas when a signature below the root gives a task_id or a date
+// CheckDates refuses.
+func checkTakeAndInspect(t *testing.T, data []byte) {
+	lim := Limits{MaxDepth: 16, MaxNodes: 1000}
+	now := time.Unix(1767225600, 0)
+	tree := func() any {
+		v, _ := value.DecodeJSON(data)
+		return v
+	}
+	if tree() == nil {
+		return
+	}
+	want, wantErr := FromOwnedValue(tree(), lim)
+	got, err := TakeValue(tree(), lim)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || err == nil && !got.Equal(want) {
+		t.Fatalf("TakeValue: %v, FromOwnedValue: %v", err, wantErr)
+	}
+	in, err := Inspect(tree(), lim, now)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+		t.Fatalf("Inspect: %v, FromOwnedValue: %v", err, wantErr)
+	}
+	if err != nil {
+		return
+	}
+	if in.TaskID != want.Options.TaskID {
+		t.Fatalf("Inspect found task_id %q, want %q", in.TaskID, want.Options.TaskID)
+	}
+	if !in.Whole && (namedBelow(want) || want.CheckDates(now) != nil) {
+		t.Fatal("Inspect did not ask for the whole canvas, which has a task_id below its root or a date CheckDates refuses")
+	}
+}
+
+// namedBelow reports whether a signature below s gives a task_id.
+func namedBelow(s *Signature) bool {
+	for _, l := range [][]*Signature{s.Tasks, s.Options.Link, s.Options.LinkError, {s.Body, s.Inner, s.HeaderGroup}} {
+		for _, m := range l {
+			if m != nil && (m.Options.TaskID != "" || namedBelow(m)) {
+				return true
+			}
+		}
+	}
+	return false
 }
