@@ -162,11 +162,20 @@ func madeUpIndex(wf, id string) (int32, bool) {
 // gives a frozen chain its last task's id and a frozen chord its header
 // group's, and apply_async sends canvases frozen.
 func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
+	return compile(wf, sig, !madeUpOnly(wf, sig))
+}
+
+// compile is Compile; index says to index every id while it compiles,
+// which only a canvas that gives a task_id below its root needs.
+func compile(wf string, sig *canvas.Signature, index bool) (*Plan, error) {
 	root := normalize(sig)
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
 	// node array and the id index a dozen times over.
 	n := size(root)
-	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), wf: wf}, ids: make(map[string]int32, n)}
+	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), wf: wf}}
+	if index {
+		c.ids = make(map[string]int32, n)
+	}
 	c.add(root, -1, 0, false, noOptions, true)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
@@ -178,6 +187,9 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	// and an index entry per node, and Plan.ID makes it again. Told by
 	// parsing, not by making each one again to compare.
 	p := c.plan
+	if c.ids == nil {
+		return p, nil // every id is made up
+	}
 	for i := range p.Nodes {
 		n := &p.Nodes[i]
 		if j, ok := madeUpIndex(wf, n.id); ok && j == int32(i) {
@@ -192,11 +204,26 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 	return p, nil
 }
 
+// madeUpOnly reports whether every id of sig's plan is made up: no
+// signature gives a task_id but the root, and it gives the workflow id,
+// which is the root's made-up id. No id can then be used twice, and
+// Compile keeps no index of ids: at 100,000 nodes, a map and 100,000 ids
+// it would make only to drop them.
+func madeUpOnly(wf string, sig *canvas.Signature) bool {
+	only := true
+	eachNamed(sig, func(s *canvas.Signature, _ wirePath) bool {
+		only = s == sig && s.Options.TaskID == wf
+		return only
+	})
+	return only
+}
+
 type compiler struct {
 	wf   string
 	plan *Plan
 	// ids are every node's id while the plan is compiled, made-up ids
-	// too, so that an id given twice is found in wire order.
+	// too, so that an id given twice is found in wire order; nil when
+	// every id is made up (madeUpOnly), and then no node's id is set.
 	ids map[string]int32
 	// twice is the first id found on two nodes.
 	twice            string
@@ -271,9 +298,11 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: opts,
 		Parent: parent, Pos: pos, Callback: callback,
 	})
-	if id := s.Options.TaskID; id != "" {
+	switch id := s.Options.TaskID; {
+	case c.ids == nil:
+	case id != "":
 		c.name(i, id, true)
-	} else {
+	default:
 		c.name(i, madeUp(c.wf, i), false)
 	}
 

@@ -125,6 +125,52 @@ func TestPlanIDsAndLookup(t *testing.T) {
 	}
 }
 
+// TestCompileWithoutIDIndex: for a canvas whose ids are all made up,
+// Compile keeps no index of ids while it compiles, and the plan is the
+// one it makes with the index; a canvas that gives a task_id below its
+// root, or a root task_id other than the workflow id, is indexed.
+func TestCompileWithoutIDIndex(t *testing.T) {
+	t.Parallel()
+	add := func(args ...any) *canvas.Signature { return canvas.S("tasks.add", args...) }
+	withID := func(s *canvas.Signature, id string) *canvas.Signature { s.Options.TaskID = id; return s }
+	const wf = "w"
+	linked := add(1)
+	linked.Options.Link = []*canvas.Signature{add(2)}
+	linked.Options.LinkError = []*canvas.Signature{canvas.Chain(add(3), add(4))}
+	for name, c := range map[string]struct {
+		sig    *canvas.Signature
+		madeUp bool
+	}{
+		"chord":              {canvas.Chord(canvas.Group(add(1), add(2), canvas.Group(add(3), add(4))), canvas.S("tasks.tsum")), true},
+		"root gives wf":      {withID(canvas.Chain(add(1), canvas.Group(add(2), add(3)), add(4)), wf), true},
+		"callbacks":          {canvas.Chain(linked, canvas.Map(canvas.S("tasks.echo"), []any{1, 2})), true},
+		"chunks":             {canvas.Chunks(add(), []any{[]any{1, 2}, []any{3, 4}, []any{5, 6}}, 2), true},
+		"root gives another": {withID(canvas.Group(add(1), add(2)), "mine"), false},
+		"member gives one":   {canvas.Group(add(1), withID(add(2), "x")), false},
+		"link gives one":     {canvas.Chain(add(1).Link(withID(add(2), "l"))), false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := madeUpOnly(wf, c.sig); got != c.madeUp {
+				t.Fatalf("madeUpOnly = %v, want %v", got, c.madeUp)
+			}
+			indexed, err := compile(wf, c.sig, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := Compile(wf, c.sig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(plain, indexed) {
+				t.Fatalf("the plan differs from the one compiled with an index of ids")
+			}
+			if len(plain.Nodes) < 3 {
+				t.Fatalf("%d nodes: the test compares little", len(plain.Nodes))
+			}
+		})
+	}
+}
+
 // TestPlanOptionsKeepsEveryOption sets each field of canvas.Options in
 // turn and checks that the plan node keeps it: planOptions tells an empty
 // Options by listing its fields, so a field added to canvas.Options
