@@ -137,10 +137,11 @@ type State interface {
 	// workflow it reads back, unless the workflow was refused.
 	Workflow(id string) (*Workflow, error)
 	// PutWorkflow records a new or changed workflow. Fold puts a new
-	// workflow once its canvas is parsed, before its plan is compiled
-	// (Plan nil), then again with the plan. A State that persists may
-	// encode a new workflow's Canvas at once and set w.Canvas to nil:
-	// Fold reads no canvas back from a workflow.
+	// workflow before it parses its canvas (Plan nil), then again with
+	// its plan, or refused. A State that persists may encode a new
+	// workflow's Canvas at once and set w.Canvas to nil: Fold reads no
+	// canvas back from a workflow, and FoldEachTaking then takes the
+	// event's canvas tree apart as it parses it.
 	PutWorkflow(w *Workflow) error
 	// Node returns node i of workflow w (the zero Node when never written).
 	Node(w *Workflow, i int32) (*Node, error)
