@@ -169,10 +169,14 @@ type replayer struct {
 	// last holds the partitions still open and where they end; the
 	// decoding stage owns it.
 	last map[int32]int64
-	// out and records belong to the folding stage.
-	out     []events.Event
+	// records belongs to the folding stage.
 	records int64
 }
+
+// discard takes Fold's outputs during a replay: they are on the log
+// already. Fold is given each event to take apart (FoldEachTaking): the
+// batch that holds it is cleared once folded.
+func discard(*events.Event) {}
 
 // fetchSource is what a replay polls: a *kgo.Client consuming the events
 // topic, read_committed, with control records kept.
@@ -315,8 +319,7 @@ func (rp *replayer) fold(b *replayBatch) error {
 	rp.records += b.inert
 	txn := rp.store.Begin()
 	for _, ev := range b.evs {
-		var err error
-		if rp.out, err = rp.folder.Fold(txn, ev, rp.out[:0]); err != nil && !errors.Is(err, projector.ErrBadEvent) {
+		if err := rp.folder.FoldEachTaking(txn, ev, discard); err != nil && !errors.Is(err, projector.ErrBadEvent) {
 			txn.Discard()
 			return err
 		}
