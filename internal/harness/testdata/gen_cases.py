@@ -138,6 +138,16 @@ case("result into a group reaches every member and a member chain's first task",
 case("chain inside a group keeps its list result as one element",
      group(chain(s("identity", [1, 2])), s("identity", 3)),
      state="SUCCESS", result=[[1, 2], 3])
+# Celery 5.7's prepare_steps hands a chain's partial args to its first step
+# as task.clone(args), and group.clone (group.from_dict) drops them: a chain
+# led by a group of two loses a chord's header list there, or a result that
+# a group passes to it (canvasdiff.py --all, seed 9952; README, "Canvases").
+case("a chord body that is a chain led by a group passes the header's list to every member",
+     chord([s("add", 1, 1), s("add", 2, 2)], chain(group(s("echo", 1), s("echo", 2)))),
+     state="SUCCESS", result=[{"args": [[2, 4], 1], "kwargs": {}}, {"args": [[2, 4], 2], "kwargs": {}}])
+case("a chain led by a group, in a group that gets a result, passes it to every member",
+     chain(s("add", 1, 1), group(chain(group(s("add", 10), s("mul", 10))), s("add", 100))),
+     state="SUCCESS", result=[[12, 20], 102])
 case("a chord's group body passes its whole list on in a chain",
      chain(chord([s("add", 1, 1), s("add", 2, 2)], group(s("tsum"), s("identity"))), s("xsum")),
      state="SUCCESS", result=12)
