@@ -80,7 +80,7 @@ func WithPlanCacheSize(n int) Option {
 // memory instead of Pebble. Only workflows submitted through this Store
 // are cached, each whole (a workflow of more than n nodes never is), and a
 // completed workflow's nodes are dropped; when the cache is full, whole
-// workflows go. A cached node costs 160 bytes plus its values, which
+// workflows go. A cached node costs 144 bytes plus its values, which
 // it keeps alive. Default 0: no node cache, every transaction reads the
 // nodes it needs from Pebble. Replay, which folds a whole log into a fresh
 // store, turns it on; a long-running engine that holds memory for the API
