@@ -24,7 +24,7 @@ import (
 func fastDecode(data []byte) (any, bool) {
 	d := fastDecoder{data: data}
 	d.skipSpace()
-	v, ok := d.value(0)
+	v, ok := d.value(0, placeOther)
 	if !ok {
 		return nil, false
 	}
@@ -56,7 +56,19 @@ type fastDecoder struct {
 	keys   []string
 	intern map[string]any // a string and its boxed value
 	buf    []byte         // unescaped string bytes
+	// doc is set by DecodeCanvasJSON: the members of a canvas's lists of
+	// signatures are left as *Lazy values of doc.
+	doc *lazyDoc
 }
+
+// place is where a value sits in a canvas, for DecodeCanvasJSON.
+type place uint8
+
+const (
+	placeOther   place = iota
+	placeKwargs        // the value of a "kwargs" key
+	placeMembers       // the value of "tasks" or "header" in a kwargs dict
+)
 
 func (d *fastDecoder) skipSpace() {
 	for d.pos < len(d.data) && isSpace(d.data[d.pos]) {
@@ -64,15 +76,15 @@ func (d *fastDecoder) skipSpace() {
 	}
 }
 
-func (d *fastDecoder) value(depth int) (any, bool) {
+func (d *fastDecoder) value(depth int, at place) (any, bool) {
 	if d.pos >= len(d.data) {
 		return nil, false
 	}
 	switch c := d.data[d.pos]; {
 	case c == '{':
-		return d.object(depth + 1)
+		return d.object(depth+1, at)
 	case c == '[':
-		return d.array(depth + 1)
+		return d.array(depth+1, at)
 	case c == '"':
 		return d.str()
 	case c == 't':
@@ -101,7 +113,7 @@ func (d *fastDecoder) literal(lit string) bool {
 	return true
 }
 
-func (d *fastDecoder) array(depth int) (any, bool) {
+func (d *fastDecoder) array(depth int, at place) (any, bool) {
 	if depth > fastMaxDepth {
 		return nil, false
 	}
@@ -114,7 +126,15 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 	}
 	for {
 		d.skipSpace()
-		v, ok := d.value(depth)
+		var (
+			v  any
+			ok bool
+		)
+		if at == placeMembers && d.pos < len(d.data) && d.data[d.pos] == '{' {
+			v, ok = d.lazy(depth)
+		} else {
+			v, ok = d.value(depth, placeOther)
+		}
 		if !ok {
 			return nil, false
 		}
@@ -132,7 +152,7 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 	return a, true
 }
 
-func (d *fastDecoder) object(depth int) (any, bool) {
+func (d *fastDecoder) object(depth int, at place) (any, bool) {
 	if depth > fastMaxDepth {
 		return nil, false
 	}
@@ -158,7 +178,7 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		}
 		d.pos++
 		d.skipSpace()
-		v, ok := d.value(depth)
+		v, ok := d.value(depth, d.within(at, k.(string)))
 		if !ok {
 			return nil, false
 		}
@@ -186,6 +206,20 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 // str decodes the string at d.pos, as encoding/json does: invalid UTF-8
 // and lone surrogates become U+FFFD.
 func (d *fastDecoder) str() (any, bool) {
+	s, plain, ok := d.scanString()
+	if !ok {
+		return nil, false
+	}
+	if plain {
+		return d.makeString(s), true
+	}
+	return d.makeString(d.unquote(s)), true
+}
+
+// scanString reads the string at d.pos and returns its bytes between the
+// quotes. plain is false when they need unquote: an escape, or invalid
+// UTF-8.
+func (d *fastDecoder) scanString() (s []byte, plain, ok bool) {
 	d.pos++ // "
 	start := d.pos
 	// The common case: no escape, no control character, valid UTF-8.
@@ -196,58 +230,55 @@ func (d *fastDecoder) str() (any, bool) {
 		case c == '"':
 			s := d.data[start:d.pos]
 			d.pos++
-			if ascii || utf8.Valid(s) {
-				return d.makeString(s), true
-			}
-			return d.makeString(d.unquote(s)), true
+			return s, ascii || utf8.Valid(s), true
 		case c == '\\':
 			return d.escaped(start)
 		case c < 0x20:
-			return nil, false
+			return nil, false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 		d.pos++
 	}
-	return nil, false
+	return nil, false, false
 }
 
-// escaped finishes a string that has an escape, from its first byte
-// (after the quote) at start.
-func (d *fastDecoder) escaped(start int) (any, bool) {
+// escaped finishes scanning a string that has an escape, from its first
+// byte (after the quote) at start.
+func (d *fastDecoder) escaped(start int) (s []byte, plain, ok bool) {
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		switch {
 		case c == '"':
 			s := d.data[start:d.pos]
 			d.pos++
-			return d.makeString(d.unquote(s)), true
+			return s, false, true
 		case c == '\\':
 			d.pos++
 			if d.pos >= len(d.data) {
-				return nil, false
+				return nil, false, false
 			}
 			switch d.data[d.pos] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if len(d.data)-d.pos < 5 {
-					return nil, false
+					return nil, false, false
 				}
 				for _, h := range d.data[d.pos+1 : d.pos+5] {
 					if !isHex(h) {
-						return nil, false
+						return nil, false, false
 					}
 				}
 				d.pos += 4
 			default:
-				return nil, false
+				return nil, false, false
 			}
 		case c < 0x20:
-			return nil, false
+			return nil, false, false
 		}
 		d.pos++
 	}
-	return nil, false
+	return nil, false, false
 }
 
 func isHex(c byte) bool {
@@ -347,13 +378,30 @@ func (d *fastDecoder) makeString(s []byte) any {
 // in Python). An integer out of range is left to the encoding/json path,
 // for its error.
 func (d *fastDecoder) number() (any, bool) {
+	s, isFloat, ok := d.scanNumber()
+	if !ok {
+		return nil, false
+	}
+	if isFloat {
+		if f, ok := parseFloat(s); ok {
+			return f, true
+		}
+		return nil, false
+	}
+	if i, ok := parseInt(s); ok {
+		return i, true
+	}
+	return nil, false
+}
+
+// scanNumber reads the number at d.pos: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (d *fastDecoder) scanNumber() (s []byte, isFloat, ok bool) {
 	start := d.pos
 	if d.data[d.pos] == '-' {
 		d.pos++
 	}
-	// -?(0|[1-9][0-9]*)
 	if d.pos >= len(d.data) {
-		return nil, false
+		return nil, false, false
 	}
 	switch c := d.data[d.pos]; {
 	case c == '0':
@@ -363,18 +411,15 @@ func (d *fastDecoder) number() (any, bool) {
 			d.pos++
 		}
 	default:
-		return nil, false
+		return nil, false, false
 	}
-	isFloat := false
-	// (\.[0-9]+)?
 	if d.pos < len(d.data) && d.data[d.pos] == '.' {
 		isFloat = true
 		d.pos++
 		if !d.digits() {
-			return nil, false
+			return nil, false, false
 		}
 	}
-	// ([eE][+-]?[0-9]+)?
 	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
 		isFloat = true
 		d.pos++
@@ -382,17 +427,24 @@ func (d *fastDecoder) number() (any, bool) {
 			d.pos++
 		}
 		if !d.digits() {
-			return nil, false
+			return nil, false, false
 		}
 	}
-	s := d.data[start:d.pos]
-	if isFloat {
-		f, err := strconv.ParseFloat(string(s), 64)
-		if err != nil && !math.IsInf(f, 0) { // ErrRange: ±Inf, or 0 below the range
-			return nil, false
-		}
-		return f, true
+	return d.data[start:d.pos], isFloat, true
+}
+
+// parseFloat converts a number scanNumber read as a float.
+func parseFloat(s []byte) (float64, bool) {
+	f, err := strconv.ParseFloat(string(s), 64)
+	if err != nil && !math.IsInf(f, 0) { // ErrRange: ±Inf, or 0 below the range
+		return 0, false
 	}
+	return f, true
+}
+
+// parseInt converts a number scanNumber read as an integer; false when
+// it is out of the int64 range.
+func parseInt(s []byte) (int64, bool) {
 	// At most 18 digits cannot overflow int64.
 	if n := len(s); n <= 18 || n == 19 && s[0] == '-' {
 		var i int64
@@ -408,7 +460,7 @@ func (d *fastDecoder) number() (any, bool) {
 	}
 	i, err := strconv.ParseInt(string(s), 10, 64)
 	if err != nil {
-		return nil, false
+		return 0, false
 	}
 	return i, true
 }

@@ -166,19 +166,25 @@ func normalizeReflect(rv reflect.Value, depth int) (any, error) {
 // comment, nesting at most MaxDepth. It returns nil or a
 // *PathError naming the first offending part (dict keys in sorted order).
 func Check(v any) error {
-	return check(v, 0)
+	return checkTree(v, 0, false)
 }
 
-func check(v any, depth int) error {
+// checkTree is Check; with lazy, a *Lazy is taken as checked.
+func checkTree(v any, depth int, lazy bool) error {
 	switch x := v.(type) {
 	case nil, bool, int64, float64, string, []byte:
 		return nil
+	case *Lazy:
+		if lazy {
+			return nil
+		}
+		return newError(unsupported(v))
 	case []any:
 		if depth >= MaxDepth {
 			return newError(tooDeep)
 		}
 		for i, e := range x {
-			if err := check(e, depth+1); err != nil {
+			if err := checkTree(e, depth+1, lazy); err != nil {
 				return atIndex(err, i)
 			}
 		}
@@ -189,7 +195,7 @@ func check(v any, depth int) error {
 		}
 		var ke keyError
 		for k, e := range x {
-			ke.add(k, check(e, depth+1))
+			ke.add(k, checkTree(e, depth+1, lazy))
 		}
 		return ke.result()
 	default:

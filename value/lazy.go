@@ -1,0 +1,222 @@
+package value
+
+import (
+	"errors"
+	"sync"
+)
+
+// DecodeCanvasJSON is DecodeJSON for a canvas in Celery's JSON wire form,
+// with the same results and errors, except that the members of its lists
+// of signatures are not decoded yet: each JSON object that is an element
+// of the list under "tasks" or "header" in a dict under "kwargs" is left
+// as a *Lazy, at any depth. A chord of 100,000 tasks is then a dict and a
+// list of 100,000 *Lazy, not 100,000 dicts; its members are decoded one
+// at a time, as they are read (Lazy.Decode), and can be let go at once.
+//
+// The text of each *Lazy is checked as DecodeJSON checks it, so that
+// Decode cannot fail and no error is found late. The tree shares data,
+// which must not change while it is used.
+//
+// A tree that holds a *Lazy is not a value tree: Check and Normalize
+// refuse it. CheckLazy checks it, and Materialize decodes every *Lazy
+// in it.
+func DecodeCanvasJSON(data []byte) (any, error) {
+	doc := &lazyDoc{}
+	doc.d = fastDecoder{data: data, doc: doc}
+	d := &doc.d
+	d.skipSpace()
+	v, ok := d.value(0, placeOther)
+	if ok {
+		d.skipSpace()
+		ok = d.pos == len(d.data)
+	}
+	if !ok {
+		// As DecodeJSON: encoding/json says what is wrong.
+		return decodeJSONStd(data)
+	}
+	d.stack, d.keys, d.buf = nil, nil, nil
+	return v, nil
+}
+
+// Lazy is a JSON object that DecodeCanvasJSON has checked but not yet
+// decoded: a member of a canvas's list of signatures.
+type Lazy struct {
+	doc        *lazyDoc
+	start, end int // its text: doc's data[start:end]
+	depth      int // how deeply its arrays and objects nest, itself at 1
+}
+
+// lazyDoc is what the *Lazy values of one document share: the decoder
+// that decodes them, with its interned strings. Decode locks it, so that
+// a tree may be read from more than one goroutine.
+type lazyDoc struct {
+	mu sync.Mutex
+	d  fastDecoder
+}
+
+// errLazy is Decode's error for text that no longer decodes as it did:
+// the data it shares was changed.
+var errLazy = errors.New("value: a lazy JSON object no longer decodes: its document changed")
+
+// Decode decodes the object: a map[string]any, in which the members of
+// lists of signatures are *Lazy again. It decodes again each time it is
+// called, so that nothing holds the result but the caller.
+func (l *Lazy) Decode() (map[string]any, error) {
+	l.doc.mu.Lock()
+	defer l.doc.mu.Unlock()
+	d := &l.doc.d
+	if d.data[l.start] != '{' {
+		return nil, errLazy
+	}
+	d.pos = l.start
+	v, ok := d.object(1, placeOther)
+	if !ok || d.pos != l.end {
+		return nil, errLazy
+	}
+	return v.(map[string]any), nil
+}
+
+// Depth is how deeply the arrays and objects of the decoded object nest,
+// the object itself counted as 1: {"a": [1]} is 2.
+func (l *Lazy) Depth() int { return l.depth }
+
+// lazy checks the object at d.pos, as object would decode it, and returns
+// it as a *Lazy.
+func (d *fastDecoder) lazy(depth int) (any, bool) {
+	start := d.pos
+	deepest, ok := d.skip(depth)
+	if !ok {
+		return nil, false
+	}
+	return &Lazy{doc: d.doc, start: start, end: d.pos, depth: deepest - depth}, true
+}
+
+// within is the place of the value of key k in a dict at at.
+func (d *fastDecoder) within(at place, k string) place {
+	switch {
+	case d.doc == nil:
+		return placeOther
+	case k == "kwargs":
+		return placeKwargs
+	case at == placeKwargs && (k == "tasks" || k == "header"):
+		return placeMembers
+	}
+	return placeOther
+}
+
+// skip checks the value at d.pos as value would decode it, at depth, and
+// moves past it without making it. deepest is the depth of its most
+// deeply nested array or object (depth when it is neither).
+func (d *fastDecoder) skip(depth int) (deepest int, ok bool) {
+	if d.pos >= len(d.data) {
+		return 0, false
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		return d.skipMembers(depth+1, '}')
+	case c == '[':
+		return d.skipMembers(depth+1, ']')
+	case c == '"':
+		_, _, ok := d.scanString()
+		return depth, ok
+	case c == 't':
+		return depth, d.literal("true")
+	case c == 'f':
+		return depth, d.literal("false")
+	case c == 'n':
+		return depth, d.literal("null")
+	case c == 'N':
+		return depth, d.literal("NaN")
+	case c == 'I':
+		return depth, d.literal("Infinity")
+	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
+		return depth, d.literal("-Infinity")
+	case c == '-' || c >= '0' && c <= '9':
+		s, isFloat, ok := d.scanNumber()
+		if ok && isFloat {
+			_, ok = parseFloat(s)
+		} else if ok {
+			_, ok = parseInt(s)
+		}
+		return depth, ok
+	}
+	return 0, false
+}
+
+// skipMembers skips an object (end '}') or an array (end ']') at depth,
+// as object and array would decode it.
+func (d *fastDecoder) skipMembers(depth int, end byte) (deepest int, ok bool) {
+	if depth > fastMaxDepth {
+		return 0, false
+	}
+	d.pos++ // { or [
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == end {
+		d.pos++
+		return depth, true
+	}
+	deepest = depth
+	for {
+		d.skipSpace()
+		if end == '}' {
+			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				return 0, false
+			}
+			if _, _, ok := d.scanString(); !ok {
+				return 0, false
+			}
+			d.skipSpace()
+			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+				return 0, false
+			}
+			d.pos++
+			d.skipSpace()
+		}
+		n, ok := d.skip(depth)
+		if !ok {
+			return 0, false
+		}
+		deepest = max(deepest, n)
+		if done, ok := d.separator(end); !ok {
+			return 0, false
+		} else if done {
+			return deepest, true
+		}
+	}
+}
+
+// Materialize decodes every *Lazy in v (from DecodeCanvasJSON) in place,
+// so that v is a value tree, and returns it.
+func Materialize(v any) (any, error) {
+	switch x := v.(type) {
+	case *Lazy:
+		m, err := x.Decode()
+		if err != nil {
+			return nil, err
+		}
+		return Materialize(m)
+	case []any:
+		for i, e := range x {
+			m, err := Materialize(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = m
+		}
+	case map[string]any:
+		for k, e := range x {
+			m, err := Materialize(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = m
+		}
+	}
+	return v, nil
+}
+
+// CheckLazy is Check for a tree from DecodeCanvasJSON: each *Lazy in it
+// is taken for the value it decodes to, which DecodeCanvasJSON checked.
+func CheckLazy(v any) error {
+	return checkTree(v, 0, true)
+}
