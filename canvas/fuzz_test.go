@@ -105,6 +105,10 @@ func checkTakeAndInspect(t *testing.T, data []byte) {
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("Inspect: %v, FromOwnedValue: %v", err, wantErr)
 	}
+	lazy, _ := value.DecodeCanvasJSON(data)
+	if lin, lerr := Inspect(lazy, lim, now); fmt.Sprint(lerr) != fmt.Sprint(err) || lin != in {
+		t.Fatalf("Inspect of DecodeCanvasJSON's tree: %+v, %v; of DecodeJSON's: %+v, %v", lin, lerr, in, err)
+	}
 	if err != nil {
 		return
 	}

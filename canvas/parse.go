@@ -76,10 +76,13 @@ type Inspection struct {
 // Inspect parses a canvas tree as FromOwnedValue does, with its errors,
 // but keeps none of the signatures of its lists (a chain's or a group's
 // tasks, a chord's header): a canvas of 100,000 tasks is checked without
-// its 100,000 Signatures in memory together. v is not changed. now is the
-// time CheckDates would be given.
+// its 100,000 Signatures in memory together. v may come from
+// value.DecodeCanvasJSON: each *value.Lazy member is decoded as it is
+// parsed and let go with its Signature, so that the members' dicts are
+// not in memory together either. v is not changed. now is the time
+// CheckDates would be given.
 func Inspect(v any, lim Limits, now time.Time) (Inspection, error) {
-	if err := value.Check(v); err != nil {
+	if err := value.CheckLazy(v); err != nil {
 		return Inspection{}, fromValueError("", err)
 	}
 	p := parser{lim: lim.withDefaults(), inspect: &Inspection{}, room: MaxDueUnixMicro - now.UnixMicro()}
@@ -256,6 +259,13 @@ func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signa
 		out = make([]*Signature, len(list))
 	}
 	for i, e := range list {
+		if l, ok := e.(*value.Lazy); ok { // from value.DecodeCanvasJSON, for Inspect
+			d, err := l.Decode()
+			if err != nil {
+				return nil, errAt(key+"["+strconv.Itoa(i)+"]", err.Error())
+			}
+			e = d
+		}
 		m, err := p.sig(e, depth+1)
 		if err != nil {
 			return nil, err.under(key + "[" + strconv.Itoa(i) + "]")

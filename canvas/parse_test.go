@@ -491,16 +491,18 @@ func TestInspect(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := value.DecodeJSON(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			in, err := Inspect(v, Limits{}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if in.TaskID != c.sig.Options.TaskID || in.Whole != c.whole {
-				t.Fatalf("Inspect = %+v, want task_id %q, whole %v", in, c.sig.Options.TaskID, c.whole)
+			for _, decode := range []func([]byte) (any, error){value.DecodeJSON, value.DecodeCanvasJSON} {
+				v, err := decode(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				in, err := Inspect(v, Limits{}, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if in.TaskID != c.sig.Options.TaskID || in.Whole != c.whole {
+					t.Fatalf("Inspect = %+v, want task_id %q, whole %v", in, c.sig.Options.TaskID, c.whole)
+				}
 			}
 			if !c.whole && c.sig.CheckDates(now) != nil {
 				t.Fatal("CheckDates refuses a canvas Inspect did not ask to parse whole")
@@ -516,11 +518,39 @@ func TestInspect(t *testing.T) {
 		for _, raw := range [][]byte{data, []byte(`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}, {"task": 3}]}}`)} {
 			v, _ := value.DecodeJSON(raw)
 			_, wantErr := FromOwnedValue(v, Limits{})
-			v, _ = value.DecodeJSON(raw)
-			_, err := Inspect(v, Limits{}, now)
-			if fmt.Sprint(err) != fmt.Sprint(wantErr) {
-				t.Errorf("%s: Inspect: error %v, FromOwnedValue: %v", cc.name, err, wantErr)
+			for _, decode := range []func([]byte) (any, error){value.DecodeJSON, value.DecodeCanvasJSON} {
+				v, _ = decode(raw)
+				_, err := Inspect(v, Limits{}, now)
+				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+					t.Errorf("%s: Inspect: error %v, FromOwnedValue: %v", cc.name, err, wantErr)
+				}
 			}
+		}
+	}
+}
+
+// TestInspectLazy checks that Inspect reads a tree from
+// value.DecodeCanvasJSON without changing it, and that the parsers that
+// keep what they parse refuse one: its members are not values yet.
+func TestInspectLazy(t *testing.T) {
+	t.Parallel()
+	data := []byte(`{"task": "celery.chord", "kwargs": {"header": [{"task": "a"}, {"task": "b", "options": {"task_id": "x"}}], "body": {"task": "c"}}}`)
+	v, err := value.DecodeCanvasJSON(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := Inspect(v, Limits{}, time.Now())
+	if err != nil || !in.Whole {
+		t.Fatalf("Inspect = %+v, %v; want Whole for a member's task_id", in, err)
+	}
+	for i, m := range v.(map[string]any)["kwargs"].(map[string]any)["header"].([]any) {
+		if _, ok := m.(*value.Lazy); !ok {
+			t.Fatalf("Inspect changed member %d to %T", i, m)
+		}
+	}
+	for name, parse := range map[string]func(any, Limits) (*Signature, error){"FromOwnedValue": FromOwnedValue, "TakeValue": TakeValue} {
+		if _, err := parse(v, Limits{}); err == nil || !strings.Contains(err.Error(), "*value.Lazy") {
+			t.Errorf("%s took a tree with *value.Lazy members: %v", name, err)
 		}
 	}
 }

@@ -125,6 +125,16 @@ func CanvasTooDeep(canvas map[string]any) (string, bool) {
 // first.
 func tooDeep(v any, depth int, rev *[]string) bool {
 	switch x := v.(type) {
+	case *value.Lazy:
+		// Decoded only when it may be too deep: it nests x.Depth() levels.
+		if depth+x.Depth()-1 <= MaxDepth {
+			return false
+		}
+		m, err := x.Decode()
+		if err != nil {
+			return false // Encode says what is wrong
+		}
+		return tooDeep(m, depth, rev)
 	case []any:
 		if depth > MaxDepth {
 			return true

@@ -1,10 +1,14 @@
 package events
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // TestCutPathBetweenRunes: a path is cut to at most n bytes, never inside
@@ -69,9 +73,24 @@ func TestCanvasTooDeep(t *testing.T) {
 		{"other keys are not kept", map[string]any{"task": "a", "extra": nest(MaxDepth+5, "")}, ""},
 	} {
 		path, deep := CanvasTooDeep(tc.canvas)
-		_, err := c.Encode(&Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: tc.canvas}})
+		b, err := c.Encode(&Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: tc.canvas}})
 		if want := tc.path != ""; deep != want || path != tc.path || errors.Is(err, ErrTooDeep) != want {
 			t.Errorf("%s: CanvasTooDeep = %.60q… %v; Encode: %v; want too deep %v at %.60q…", tc.name, path, deep, err, want, tc.path)
+		}
+
+		// The same canvas with its members left to decode (the API's).
+		data, jerr := value.MarshalJSON(tc.canvas)
+		if jerr != nil {
+			t.Fatal(jerr)
+		}
+		lazy, jerr := value.DecodeCanvasJSON(data)
+		if jerr != nil {
+			t.Fatal(jerr)
+		}
+		lpath, ldeep := CanvasTooDeep(lazy.(map[string]any))
+		lb, lerr := c.Encode(&Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: lazy.(map[string]any)}})
+		if lpath != path || ldeep != deep || fmt.Sprint(lerr) != fmt.Sprint(err) || !bytes.Equal(lb, b) {
+			t.Errorf("%s: with lazy members, CanvasTooDeep = %.60q… %v and Encode: %v; eager: %.60q… %v and %v, or other bytes", tc.name, lpath, ldeep, lerr, path, deep, err)
 		}
 	}
 }

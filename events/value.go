@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // The Value record's only field is the union
@@ -45,6 +47,14 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 		return appendList(appendLong(b, valueArray), x, depth+1)
 	case map[string]any:
 		return appendDict(appendLong(b, valueMap), x, depth+1)
+	case *value.Lazy:
+		// A canvas member from value.DecodeCanvasJSON: decoded here, and
+		// garbage once it is appended.
+		m, err := x.Decode()
+		if err != nil {
+			return b, err
+		}
+		return appendDict(appendLong(b, valueMap), m, depth+1)
 	default:
 		return b, fmt.Errorf("%w %T", ErrUnsupportedValue, v)
 	}
