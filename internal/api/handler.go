@@ -12,7 +12,10 @@ import (
 // Backend is what the API needs of the engine.
 type Backend interface {
 	// Submit appends a WorkflowSubmitted for canvas (the validated wire
-	// map) as workflow id; it returns once Kafka acknowledged it.
+	// map) as workflow id; it returns once Kafka acknowledged it. The
+	// members of canvas's lists may be *value.Lazy (from
+	// value.DecodeCanvasJSON), which events.Codec.Encode takes as the
+	// dicts they decode to; value.Materialize decodes them in place.
 	Submit(ctx context.Context, id string, canvas map[string]any) error
 	// Revoke appends a RevokeRequested for a workflow (task "") or a task
 	// of it.

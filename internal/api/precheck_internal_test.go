@@ -2,8 +2,10 @@ package api
 
 import (
 	"testing"
+	"time"
 
 	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/value"
 )
 
 // TestTaskIDBelow finds a task_id wherever a signature can sit below the
@@ -37,6 +39,40 @@ func TestTaskIDBelow(t *testing.T) {
 		}
 		if got := taskIDBelow(c.sig); got != c.want {
 			t.Errorf("%s: taskIDBelow = %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// TestCheckDecodesMembersOnlyWhenWhole: check leaves a canvas's members
+// undecoded unless it must parse the canvas whole, and then decodes them
+// in place, so that the tree appended is the one the signature was
+// parsed from.
+func TestCheckDecodesMembersOnlyWhenWhole(t *testing.T) {
+	for _, c := range []struct {
+		body  string
+		whole bool
+	}{
+		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}, {"task": "b"}]}, "options": {"task_id": "g"}}`, false},
+		{`{"task": "celery.group", "kwargs": {"tasks": [{"task": "a"}, {"task": "b", "options": {"task_id": "b"}}]}}`, true},
+	} {
+		v, err := value.DecodeCanvasJSON([]byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := check(v, canvas.Limits{}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tasks := v.(map[string]any)["kwargs"].(map[string]any)["tasks"].([]any)
+		_, lazy := tasks[1].(*value.Lazy)
+		if lazy == c.whole || (len(sig.Tasks) == 2) != c.whole {
+			t.Errorf("%s: member %T, signature of %d tasks; want whole %v", c.body, tasks[1], len(sig.Tasks), c.whole)
+		}
+		if c.whole && sig.Tasks[1].Options.TaskID != "b" {
+			t.Errorf("%s: the whole signature lost the member's task_id", c.body)
+		}
+		if !c.whole && sig.Options.TaskID != "g" {
+			t.Errorf("%s: root task_id %q, want g", c.body, sig.Options.TaskID)
 		}
 	}
 }

@@ -36,7 +36,9 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, fmt.Sprintf("canvas: invalid JSON at byte %d: not UTF-8", at+1))
 		return
 	}
-	v, err := value.DecodeJSON(body)
+	// Members of the canvas's lists are decoded as they are read, so that
+	// the dicts of a chord of 100,000 tasks are never in memory together.
+	v, err := value.DecodeCanvasJSON(body)
 	if err != nil {
 		// ParseJSON words a decoding error as it words every other.
 		if _, perr := canvas.ParseJSON(body, s.cfg.Limits); perr != nil {
@@ -71,9 +73,10 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		func(why error) { s.submitUnchecked(w, r, id, sub, why) })
 }
 
-// submission is a canvas being submitted: parsed, and in its wire form.
-// Once it is appended both are let go (release), so that a large canvas
-// is not held while the request waits for the engine to fold it.
+// submission is a canvas being submitted: parsed, and in its wire form,
+// whose members may be *value.Lazy still (value.DecodeCanvasJSON). Once
+// it is appended both are let go (release), so that a large canvas is
+// not held while the request waits for the engine to fold it.
 type submission struct {
 	sig  *canvas.Signature
 	wire map[string]any
@@ -241,13 +244,15 @@ func tooDeep(wire map[string]any) string {
 	return fmt.Sprintf("%s: lists and dicts nest deeper than %d levels", events.CutPath(path, events.ShortPath), events.MaxDepth)
 }
 
-// check parses and checks the canvas v as Fold does, with Fold's errors.
-// Fold checks its dates again with the submission's event time, a moment
-// later, for a stream producer's canvas too. The signature it returns is
-// the whole canvas only when there is more to check below its root (a
-// task_id, a date), which precheck needs the whole canvas for. Otherwise
-// it is the root alone, which is all precheck reads: the API then never
-// holds a large canvas's Signatures together, only its value tree.
+// check parses and checks the canvas v (from value.DecodeCanvasJSON) as
+// Fold does, with Fold's errors. Fold checks its dates again with the
+// submission's event time, a moment later, for a stream producer's canvas
+// too. The signature it returns is the whole canvas only when there is
+// more to check below its root (a task_id, a date), which precheck needs
+// the whole canvas for; v's members are then decoded in place
+// (value.Materialize). Otherwise it is the root alone, which is all
+// precheck reads: the API then never holds a large canvas's Signatures
+// together, nor its members' dicts.
 func check(v any, lim canvas.Limits, now time.Time) (*canvas.Signature, error) {
 	in, err := canvas.Inspect(v, lim, now)
 	if err != nil {
@@ -255,6 +260,9 @@ func check(v any, lim canvas.Limits, now time.Time) (*canvas.Signature, error) {
 	}
 	if !in.Whole {
 		return &canvas.Signature{Options: canvas.Options{TaskID: in.TaskID}}, nil
+	}
+	if _, err := value.Materialize(v); err != nil {
+		return nil, err
 	}
 	sig, err := canvas.FromOwnedValue(v, lim)
 	if err == nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/fugue-run/fugue/internal/api"
 	"github.com/fugue-run/fugue/internal/harness"
 	"github.com/fugue-run/fugue/projector"
+	"github.com/fugue-run/fugue/value"
 	"github.com/fugue-run/fugue/worker"
 )
 
@@ -71,6 +72,11 @@ func (b *Backend) Submit(_ context.Context, id string, canvas map[string]any) er
 		return b.submitErr
 	}
 	b.submits++
+	// The harness folds the canvas as it is, where the engine would
+	// encode it: its *value.Lazy members are decoded first.
+	if _, err := value.Materialize(canvas); err != nil {
+		return err
+	}
 	b.enqueueLocked(func(h *harness.Harness) { h.Submit(id, canvas) })
 	return nil
 }
