@@ -21,6 +21,7 @@
 // The functions of this package:
 //
 //	DecodeJSON, NewDecoder   JSON -> value, keeping int/float apart
+//	DecodeCanvasJSON, Lazy   a canvas's JSON, list members decoded on demand
 //	AppendJSON, MarshalJSON  value -> JSON, deterministic, Python-compatible
 //	Normalize                Go value -> value (int, float32, []string, ...)
 //	Check                    is this a value tree?

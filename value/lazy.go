@@ -2,6 +2,7 @@ package value
 
 import (
 	"errors"
+	"math"
 	"sync"
 )
 
@@ -21,7 +22,7 @@ import (
 // refuse it. CheckLazy checks it, and Materialize decodes every *Lazy
 // in it.
 func DecodeCanvasJSON(data []byte) (any, error) {
-	doc := &lazyDoc{}
+	doc := &lazyDoc{text: data}
 	doc.d = fastDecoder{data: data, doc: doc}
 	d := &doc.d
 	d.skipSpace()
@@ -50,8 +51,9 @@ type Lazy struct {
 // that decodes them, with its interned strings. Decode locks it, so that
 // a tree may be read from more than one goroutine.
 type lazyDoc struct {
-	mu sync.Mutex
-	d  fastDecoder
+	text []byte // the document, which nothing changes once it is decoded
+	mu   sync.Mutex
+	d    fastDecoder
 }
 
 // errLazy is Decode's error for text that no longer decodes as it did:
@@ -219,4 +221,138 @@ func Materialize(v any) (any, error) {
 // is taken for the value it decodes to, which DecodeCanvasJSON checked.
 func CheckLazy(v any) error {
 	return checkTree(v, 0, true)
+}
+
+// Sink receives a value as Lazy.Emit reads it from its text: a scalar by
+// the call of its type, a list as BeginList, its elements and EndList
+// with their number, a dict as BeginDict, each key (Key) followed by its
+// value, and EndDict with the number of keys as written (a repeated key
+// is given each time; the last is the one DecodeJSON keeps). The bytes
+// given to String and Key are valid UTF-8 and valid only until the call
+// returns.
+type Sink interface {
+	Null()
+	Bool(bool)
+	Int(int64)
+	Float(float64)
+	String([]byte)
+	BeginList()
+	EndList(n int)
+	BeginDict()
+	Key([]byte)
+	EndDict(n int)
+}
+
+// Emit gives s the object l decodes to, in the order its text writes it,
+// without making it: what Decode's dict holds, read in one pass. Members
+// that Decode would leave lazy are emitted as the dicts they are.
+func (l *Lazy) Emit(s Sink) error {
+	d := fastDecoder{data: l.doc.text, pos: l.start}
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' || !d.emit(s) || d.pos != l.end {
+		return errLazy
+	}
+	return nil
+}
+
+// emit reads the value at d.pos, checked by DecodeCanvasJSON, into s.
+func (d *fastDecoder) emit(s Sink) bool {
+	if d.pos >= len(d.data) {
+		return false
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{' || c == '[':
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+			s.BeginList()
+		} else {
+			s.BeginDict()
+		}
+		d.pos++
+		d.skipSpace()
+		n := 0
+		if d.pos < len(d.data) && d.data[d.pos] == end {
+			d.pos++
+		} else {
+			for {
+				d.skipSpace()
+				if end == '}' {
+					if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+						return false
+					}
+					k, plain, ok := d.scanString()
+					if !ok {
+						return false
+					}
+					if !plain {
+						k = d.unquote(k)
+					}
+					s.Key(k)
+					d.skipSpace()
+					if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+						return false
+					}
+					d.pos++
+					d.skipSpace()
+				}
+				if !d.emit(s) {
+					return false
+				}
+				n++
+				if done, ok := d.separator(end); !ok {
+					return false
+				} else if done {
+					break
+				}
+			}
+		}
+		if end == ']' {
+			s.EndList(n)
+		} else {
+			s.EndDict(n)
+		}
+		return true
+	case c == '"':
+		str, plain, ok := d.scanString()
+		if !ok {
+			return false
+		}
+		if !plain {
+			str = d.unquote(str)
+		}
+		s.String(str)
+		return true
+	case c == 't':
+		s.Bool(true)
+		return d.literal("true")
+	case c == 'f':
+		s.Bool(false)
+		return d.literal("false")
+	case c == 'n':
+		s.Null()
+		return d.literal("null")
+	case c == 'N':
+		s.Float(math.NaN())
+		return d.literal("NaN")
+	case c == 'I':
+		s.Float(math.Inf(1))
+		return d.literal("Infinity")
+	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
+		s.Float(math.Inf(-1))
+		return d.literal("-Infinity")
+	case c == '-' || c >= '0' && c <= '9':
+		num, isFloat, ok := d.scanNumber()
+		if !ok {
+			return false
+		}
+		if isFloat {
+			f, ok := parseFloat(num)
+			s.Float(f)
+			return ok
+		}
+		i, ok := parseInt(num)
+		s.Int(i)
+		return ok
+	}
+	return false
 }

@@ -60,6 +60,21 @@ func lazyOnlyAsMembers(t *testing.T, v any, at place) {
 				if d := depthOf(m); d != y.Depth() {
 					t.Fatalf("Depth %d, the dict nests %d deep: %v", y.Depth(), d, m)
 				}
+				var b treeSink
+				if err := y.Emit(&b); err != nil {
+					t.Fatal(err)
+				}
+				fresh, err := y.Decode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := Materialize(fresh) // in place: not m, which is read below
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(b.stack) != 1 || !sameValue(b.stack[0], want) {
+					t.Fatalf("Emit gave %#v, Decode %#v", b.stack, want)
+				}
 				lazyOnlyAsMembers(t, m, placeOther)
 			default:
 				lazyOnlyAsMembers(t, e, placeOther)
@@ -181,4 +196,42 @@ func FuzzDecodeCanvasJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkLazy(t, data)
 	})
+}
+
+// treeSink builds the value a Sink is given.
+type treeSink struct {
+	stack []any // values, and the keys of the dicts being built
+	open  []int // where each open list or dict starts in stack
+}
+
+func (b *treeSink) Null()           { b.stack = append(b.stack, nil) }
+func (b *treeSink) Bool(v bool)     { b.stack = append(b.stack, v) }
+func (b *treeSink) Int(v int64)     { b.stack = append(b.stack, v) }
+func (b *treeSink) Float(v float64) { b.stack = append(b.stack, v) }
+func (b *treeSink) String(v []byte) { b.stack = append(b.stack, string(v)) }
+func (b *treeSink) Key(v []byte)    { b.stack = append(b.stack, string(v)) }
+func (b *treeSink) BeginList()      { b.open = append(b.open, len(b.stack)) }
+func (b *treeSink) BeginDict()      { b.open = append(b.open, len(b.stack)) }
+func (b *treeSink) pop() (at int) {
+	at, b.open = b.open[len(b.open)-1], b.open[:len(b.open)-1]
+	return at
+}
+func (b *treeSink) EndList(n int) {
+	at := b.pop()
+	if len(b.stack)-at != n {
+		panic("EndList: wrong count")
+	}
+	l := append([]any{}, b.stack[at:]...)
+	b.stack = append(b.stack[:at], l)
+}
+func (b *treeSink) EndDict(n int) {
+	at := b.pop()
+	if len(b.stack)-at != 2*n {
+		panic("EndDict: wrong count")
+	}
+	m := map[string]any{}
+	for i := at; i < len(b.stack); i += 2 {
+		m[b.stack[i].(string)] = b.stack[i+1]
+	}
+	b.stack = append(b.stack[:at], m)
 }
