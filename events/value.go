@@ -48,13 +48,7 @@ func appendValue(b []byte, v any, depth int) ([]byte, error) {
 	case map[string]any:
 		return appendDict(appendLong(b, valueMap), x, depth+1)
 	case *value.Lazy:
-		// A canvas member from value.DecodeCanvasJSON: decoded here, and
-		// garbage once it is appended.
-		m, err := x.Decode()
-		if err != nil {
-			return b, err
-		}
-		return appendDict(appendLong(b, valueMap), m, depth+1)
+		return appendLazy(b, x, depth)
 	default:
 		return b, fmt.Errorf("%w %T", ErrUnsupportedValue, v)
 	}
