@@ -87,22 +87,41 @@ func (d *fastDecoder) value(depth int, at place) (any, bool) {
 		return d.array(depth+1, at)
 	case c == '"':
 		return d.str()
-	case c == 't':
-		return true, d.literal("true")
-	case c == 'f':
-		return false, d.literal("false")
-	case c == 'n':
-		return nil, d.literal("null")
-	case c == 'N':
-		return math.NaN(), d.literal("NaN")
-	case c == 'I':
-		return math.Inf(1), d.literal("Infinity")
-	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
-		return math.Inf(-1), d.literal("-Infinity")
+	case d.atLiteral():
+		return d.literalValue()
 	case c == '-' || c >= '0' && c <= '9':
 		return d.number()
 	}
 	return nil, false
+}
+
+// atLiteral reports whether a literal starts at d.pos: true, false, null,
+// or Python's NaN, Infinity and -Infinity.
+func (d *fastDecoder) atLiteral() bool {
+	switch d.data[d.pos] {
+	case 't', 'f', 'n', 'N', 'I':
+		return true
+	case '-':
+		return d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I'
+	}
+	return false
+}
+
+// literalValue reads the literal at d.pos (atLiteral).
+func (d *fastDecoder) literalValue() (any, bool) {
+	switch d.data[d.pos] {
+	case 't':
+		return true, d.literal("true")
+	case 'f':
+		return false, d.literal("false")
+	case 'n':
+		return nil, d.literal("null")
+	case 'N':
+		return math.NaN(), d.literal("NaN")
+	case 'I':
+		return math.Inf(1), d.literal("Infinity")
+	}
+	return math.Inf(-1), d.literal("-Infinity")
 }
 
 func (d *fastDecoder) literal(lit string) bool {
@@ -206,14 +225,21 @@ func (d *fastDecoder) object(depth int, at place) (any, bool) {
 // str decodes the string at d.pos, as encoding/json does: invalid UTF-8
 // and lone surrogates become U+FFFD.
 func (d *fastDecoder) str() (any, bool) {
-	s, plain, ok := d.scanString()
+	s, ok := d.stringBytes()
 	if !ok {
 		return nil, false
 	}
-	if plain {
-		return d.makeString(s), true
+	return d.makeString(s), true
+}
+
+// stringBytes reads the string at d.pos and returns its bytes, unquoted
+// when they need it; they are valid until the next string is read.
+func (d *fastDecoder) stringBytes() ([]byte, bool) {
+	s, plain, ok := d.scanString()
+	if ok && !plain {
+		s = d.unquote(s)
 	}
-	return d.makeString(d.unquote(s)), true
+	return s, ok
 }
 
 // scanString reads the string at d.pos and returns its bytes between the

@@ -2,7 +2,6 @@ package value
 
 import (
 	"errors"
-	"math"
 	"sync"
 )
 
@@ -121,18 +120,9 @@ func (d *fastDecoder) skip(depth int) (deepest int, ok bool) {
 	case c == '"':
 		_, _, ok := d.scanString()
 		return depth, ok
-	case c == 't':
-		return depth, d.literal("true")
-	case c == 'f':
-		return depth, d.literal("false")
-	case c == 'n':
-		return depth, d.literal("null")
-	case c == 'N':
-		return depth, d.literal("NaN")
-	case c == 'I':
-		return depth, d.literal("Infinity")
-	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
-		return depth, d.literal("-Infinity")
+	case d.atLiteral():
+		_, ok := d.literalValue()
+		return depth, ok
 	case c == '-' || c >= '0' && c <= '9':
 		s, isFloat, ok := d.scanNumber()
 		if ok && isFloat {
@@ -280,12 +270,9 @@ func (d *fastDecoder) emit(s Sink) bool {
 					if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 						return false
 					}
-					k, plain, ok := d.scanString()
+					k, ok := d.stringBytes()
 					if !ok {
 						return false
-					}
-					if !plain {
-						k = d.unquote(k)
 					}
 					s.Key(k)
 					d.skipSpace()
@@ -313,33 +300,23 @@ func (d *fastDecoder) emit(s Sink) bool {
 		}
 		return true
 	case c == '"':
-		str, plain, ok := d.scanString()
-		if !ok {
-			return false
+		str, ok := d.stringBytes()
+		if ok {
+			s.String(str)
 		}
-		if !plain {
-			str = d.unquote(str)
+		return ok
+	case d.atLiteral():
+		switch v, ok := d.literalValue(); x := v.(type) {
+		case nil:
+			s.Null()
+			return ok
+		case bool:
+			s.Bool(x)
+			return ok
+		default:
+			s.Float(x.(float64))
+			return ok
 		}
-		s.String(str)
-		return true
-	case c == 't':
-		s.Bool(true)
-		return d.literal("true")
-	case c == 'f':
-		s.Bool(false)
-		return d.literal("false")
-	case c == 'n':
-		s.Null()
-		return d.literal("null")
-	case c == 'N':
-		s.Float(math.NaN())
-		return d.literal("NaN")
-	case c == 'I':
-		s.Float(math.Inf(1))
-		return d.literal("Infinity")
-	case c == '-' && d.pos+1 < len(d.data) && d.data[d.pos+1] == 'I':
-		s.Float(math.Inf(-1))
-		return d.literal("-Infinity")
 	case c == '-' || c >= '0' && c <= '9':
 		num, isFloat, ok := d.scanNumber()
 		if !ok {
