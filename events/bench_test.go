@@ -65,8 +65,15 @@ func BenchmarkEncode(b *testing.B) {
 
 func BenchmarkDecode(b *testing.B) {
 	c := newBenchCodec(b)
-	for _, name := range []string{"TaskSucceeded", "TaskDispatched"} {
-		rec, err := c.Encode(benchEvents()[name])
+	events := benchEvents()
+	header := make([]any, 10_000)
+	for i := range header {
+		header[i] = map[string]any{"task": "tasks.add", "args": []any{int64(i), int64(i)}, "kwargs": map[string]any{}, "options": map[string]any{}, "subtask_type": nil, "immutable": false}
+	}
+	events["WorkflowSubmitted-chord-10000"] = &Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: map[string]any{
+		"task": "celery.chord", "kwargs": map[string]any{"header": header, "body": map[string]any{"task": "tasks.tsum"}}}}}
+	for _, name := range []string{"TaskSucceeded", "TaskDispatched", "WorkflowSubmitted-chord-10000"} {
+		rec, err := c.Encode(events[name])
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -58,6 +58,7 @@ type reader struct {
 	empties  int    // items read so far that take no bytes
 	fp       uint64 // writer schema, for errors
 	resolved bool   // buf is a record resolved from an older schema
+	lastStr  any    // the last string Value read (strValue)
 }
 
 // fail records the first error, at offset off.

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+	"unsafe"
 )
 
 func TestDecodeHeaderErrors(t *testing.T) {
@@ -127,5 +128,31 @@ func TestDecodeNegativeBlockCounts(t *testing.T) {
 	got := e.Body.(*TaskSucceeded).Result.([]any)
 	if len(got) != 3 || got[0] != int64(1) || got[1] != int64(2) || got[2] != nil {
 		t.Errorf("got %#v, want [1 2 nil]", got)
+	}
+}
+
+// TestDecodeSharesRepeatedStrings: a string Value equal to the one read
+// before it is the same string, not a copy (strValue), and a different
+// one is its own.
+func TestDecodeSharesRepeatedStrings(t *testing.T) {
+	t.Parallel()
+	c := newTestCodec(t)
+	member := func(task string) any { return map[string]any{"task": task, "args": []any{int64(1)}} }
+	canvas := map[string]any{"task": "celery.group", "kwargs": map[string]any{"tasks": []any{member("tasks.add"), member("tasks.add"), member("tasks.mul")}}}
+	b, err := c.Encode(&Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: canvas}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := c.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := ev.Body.(*WorkflowSubmitted).Canvas["kwargs"].(map[string]any)["tasks"].([]any)
+	name := func(i int) string { return tasks[i].(map[string]any)["task"].(string) }
+	if name(0) != "tasks.add" || name(1) != "tasks.add" || name(2) != "tasks.mul" {
+		t.Fatalf("decoded %q %q %q", name(0), name(1), name(2))
+	}
+	if unsafe.StringData(name(0)) != unsafe.StringData(name(1)) {
+		t.Error("two equal task names in a row decoded to two strings")
 	}
 }

@@ -114,7 +114,7 @@ func (r *reader) value() any {
 	case valueDouble:
 		return r.double()
 	case valueString:
-		return r.str()
+		return r.strValue()
 	case valueBytes:
 		return r.bytes()
 	case valueArray:
@@ -125,6 +125,19 @@ func (r *reader) value() any {
 		r.failMalformedBranch(start, "Value", branch)
 		return nil
 	}
+}
+
+// strValue reads a string Value. One equal to the last one read is that
+// one again, boxed once: the members of a chord of 100,000 tasks.add
+// share one "tasks.add" instead of 100,000 strings and boxes.
+func (r *reader) strValue() any {
+	b := r.raw()
+	if r.lastStr != nil && string(b) == r.lastStr.(string) {
+		return r.lastStr
+	}
+	v := any(string(b))
+	r.lastStr = v
+	return v
 }
 
 // minValue is the fewest bytes a Value takes (null: its branch number).
