@@ -63,7 +63,11 @@ func TestChordCompletionIsConstant(t *testing.T) {
 	if r10 != r10k || w10 != w10k {
 		t.Fatalf("a completion touched %d reads/%d writes with 10 members, %d/%d with 10000", r10, w10, r10k, w10k)
 	}
-	if r10 > 4 || w10 > 3 {
-		t.Fatalf("a completion touched %d reads and %d writes, want at most 4 and 3", r10, w10)
+	// The workflow, the member, its group to fill the member in (it was
+	// dispatched unwritten: see startMembers) and the group again to count
+	// the member; the member (filled in) and again (finished), the group
+	// and the workflow.
+	if r10 > 4 || w10 > 4 {
+		t.Fatalf("a completion touched %d reads and %d writes, want at most 4 and 4", r10, w10)
 	}
 }

@@ -47,8 +47,9 @@
 // One rule runs every canvas: start(node, input). A task prepends the input
 // to its partial args (unless immutable) and is dispatched; a chain starts
 // its first element with it and each element's result starts the next; a
-// group starts every member with it and finishes, in member order, when all
-// have; a chord starts its header group and then its body with the header's
+// group starts every member with it (its plain task members are sent
+// without a node record of their own: implied.go) and finishes, in member
+// order, when all have; a chord starts its header group and then its body with the header's
 // list. A composite's execution options are passed down to its members as
 // the plan is compiled, by Celery's rules (inherit.go), so that only a
 // task node's own options decide how it runs. A finished node tells its

@@ -216,13 +216,41 @@ func (x *folding) emit(task, id string, body events.Body) {
 	x.out = append(x.out, ev)
 }
 
+// node returns node i of the workflow. A task its group dispatched
+// without writing it (see startMembers) is filled in and put: from then
+// on it is a record like any other, in every State alike.
 func (x *folding) node(i int32) *Node {
 	n, err := x.st.Node(x.w, i)
 	if err != nil {
 		x.fail(err)
 		return &Node{}
 	}
+	if n.Status == Idle {
+		if g := x.impliedBy(i); g != nil {
+			fillImplied(x.w.Plan, i, n, g)
+			x.putNode(i, n)
+		}
+	}
 	return n
+}
+
+// impliedBy returns the group node that dispatched node i without
+// writing it, when node i is such a task and reads as never written; nil
+// otherwise.
+func (x *folding) impliedBy(i int32) *Node {
+	p := impliedParent(x.w.Plan, i)
+	if p < 0 {
+		return nil
+	}
+	g, err := x.st.Node(x.w, p)
+	if err != nil {
+		x.fail(err)
+		return nil
+	}
+	if !g.Dispatched {
+		return nil
+	}
+	return g
 }
 
 func (x *folding) putNode(i int32, n *Node) {

@@ -93,9 +93,7 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 			x.putNode(i, n)
 			return
 		}
-		for _, m := range pn.Members {
-			x.start(m, args, kw, parent, pf)
-		}
+		x.startMembers(i, n, args, kw, parent, pf)
 	case ChordNode:
 		n.Status = Started
 		x.putNode(i, n)
@@ -235,7 +233,7 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
 		return false, nil
 	}
-	n, err := st.Node(w, i)
+	n, err := newNodeReader(st, w).node(i)
 	if err != nil {
 		return false, err
 	}

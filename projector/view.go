@@ -2,6 +2,7 @@ package projector
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -71,12 +72,13 @@ func Describe(st State, id string) (*WorkflowView, error) {
 		return v, nil
 	}
 	byID := map[string]*TaskView{}
+	r := newNodeReader(st, w)
 	for i := range w.Plan.Nodes {
 		pn := &w.Plan.Nodes[i]
 		if pn.Kind != TaskNode {
 			continue
 		}
-		n, err := st.Node(w, int32(i))
+		n, err := r.node(int32(i))
 		if err != nil {
 			return nil, fmt.Errorf("projector: describe %s: %w", id, err)
 		}
@@ -221,7 +223,8 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
 		return w, nil, nil
 	}
-	n, err := st.Node(w, i)
+	r := newNodeReader(st, w)
+	n, err := r.node(i)
 	if err != nil {
 		return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 	}
@@ -239,7 +242,9 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 		}
 	}
-	if !indexed {
+	if indexed {
+		candidates = withImpliedMembers(w.Plan, candidates)
+	} else {
 		candidates = make([]int32, 0, len(w.Plan.Nodes))
 		for j := range w.Plan.Nodes {
 			candidates = append(candidates, int32(j))
@@ -250,7 +255,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 		if j == i || pn.Kind != TaskNode {
 			continue
 		}
-		c, err := st.Node(w, j)
+		c, err := r.node(j)
 		if err != nil {
 			return nil, nil, fmt.Errorf("projector: describe %s: %w", task, err)
 		}
@@ -259,4 +264,28 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 		}
 	}
 	return w, t, nil
+}
+
+// withImpliedMembers adds to the nodes a ChildIndex gave the task members
+// of each group among them, in plan order: a group started by a task's
+// outcome is indexed as its child, the members it dispatched without
+// writing them (see startMembers) are not.
+func withImpliedMembers(p *Plan, nodes []int32) []int32 {
+	var more []int32
+	for _, j := range nodes {
+		if p.Nodes[j].Kind != GroupNode {
+			continue
+		}
+		for _, m := range p.Nodes[j].Members {
+			if p.Nodes[m].Kind == TaskNode {
+				more = append(more, m)
+			}
+		}
+	}
+	if len(more) == 0 {
+		return nodes
+	}
+	all := append(append(make([]int32, 0, len(nodes)+len(more)), nodes...), more...)
+	slices.Sort(all)
+	return slices.Compact(all)
 }

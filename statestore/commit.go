@@ -139,7 +139,7 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 			continue
 		}
 		for _, i := range e.all.put {
-			if err := st.writeNode(b, e, i, &e.all.nodes[i], ""); err != nil {
+			if err := st.writeNode(b, e, i, e.all.nodes.at(i), ""); err != nil {
 				return err
 			}
 		}

@@ -10,18 +10,20 @@
 //
 //	w/<wf>                              workflow header (projector.AppendWorkflow)
 //	c/<wf>                              its canvas, written once (projector.AppendCanvas)
-//	n/<wf>/<node u32 BE>                node state (projector.AppendNode); a zero node has no record
+//	n/<wf>/<node u32 BE>                node state (projector.AppendNode); a zero node has no record,
+//	                                    nor a task its group dispatched unwritten (projector.ReadNode)
 //	t/<task id>                         the workflow that claimed a task_id
 //	o/<topic>/<partition u32 BE>        last applied offset (int64 as u64 BE)
 //	r/<due u64 BE>/<wf>\x00<task>\x00<name>  a pending timer, in due order (empty value)
 //	k/<wf>/<parent u32 BE><child u32 BE>  node child was started by node parent's outcome (empty value)
-//	m/version                           the store format ("1"); Open refuses others
+//	m/version                           the store format ("2"; Open marks a "1" store "2"); Open refuses others
 //	m/child-index                       the k/ records are complete (a store made since they exist)
 //	m/topic/<topic>                     the id Kafka gave the topic the store folds (Store.BindTopic)
 //
 // The k/ records index the nodes' Parent, so that a task's view (GET
 // /v1/tasks/{id}) finds its children without reading every node of its
-// workflow (Reader.Children, projector.ChildIndex). Commit writes one when
+// workflow (Reader.Children, projector.ChildIndex); the members a group
+// dispatched unwritten are found through their group's record. Commit writes one when
 // a node's Parent is set; a store made before them has no m/child-index,
 // and its readers scan the workflow's nodes instead.
 //

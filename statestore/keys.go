@@ -24,7 +24,16 @@ const (
 var keyVersion = []byte(prefixMeta + "version")
 
 // formatVersion is the store format this package writes and reads.
-const formatVersion = "1"
+// Version 2 stores may leave the nodes of a started group's members
+// unwritten (projector's implied nodes); a build that reads only version
+// 1, where every started node has a record, would read them as never
+// started, and must refuse the store instead.
+const formatVersion = "2"
+
+// formatUpgraded is the older format this package reads: a version 1
+// store is a version 2 store whose groups all wrote their members. Open
+// marks it version 2 before anything is written to it.
+const formatUpgraded = "1"
 
 // keyChildIndex marks a store whose child index (k/) is complete: one
 // created by a build that writes it. A store created before has no

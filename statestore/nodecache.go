@@ -24,11 +24,11 @@ type nodeCache struct {
 	mu  sync.Mutex
 	max int // nodes, summed over the cached workflows
 	n   int
-	wfs map[string][]projector.Node
+	wfs map[string]*nodeArray
 }
 
 func newNodeCache(max int) *nodeCache {
-	return &nodeCache{max: max, wfs: map[string][]projector.Node{}}
+	return &nodeCache{max: max, wfs: map[string]*nodeArray{}}
 }
 
 // get copies node i of workflow wf into n; false when the workflow is not
@@ -37,10 +37,14 @@ func (c *nodeCache) get(wf string, i int32, n *projector.Node) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	nodes, ok := c.wfs[wf]
-	if !ok || i < 0 || int(i) >= len(nodes) {
+	if !ok || !nodes.has(i) {
 		return false
 	}
-	*n = nodes[i]
+	if p := nodes.peek(i); p != nil {
+		*n = *p
+	} else {
+		*n = projector.Node{}
+	}
 	return true
 }
 
@@ -59,29 +63,27 @@ func (c *nodeCache) commit(st *txnState) {
 			}
 			// The Txn's array of a fresh workflow's nodes is what was
 			// committed; the Txn is over, so the cache takes it whole.
-			var nodes []projector.Node
+			nodes := newNodeArray(len(e.w.Plan.Nodes))
 			if e.all != nil {
 				nodes = e.all.nodes
-			} else {
-				nodes = make([]projector.Node, len(e.w.Plan.Nodes))
 			}
 			c.wfs[e.id] = nodes
-			c.n += len(nodes)
+			c.n += nodes.n
 		}
 	}
 	for _, ne := range st.dirtyN {
 		if ne.ref.e.all != nil {
 			continue // in its fresh workflow's array, taken above
 		}
-		if nodes, ok := c.wfs[ne.ref.e.id]; ok && int(ne.ref.i) < len(nodes) && ne.ref.i >= 0 {
-			nodes[ne.ref.i] = ne.n
+		if nodes, ok := c.wfs[ne.ref.e.id]; ok && nodes.has(ne.ref.i) {
+			*nodes.at(ne.ref.i) = ne.n
 		}
 	}
 }
 
 func (c *nodeCache) drop(wf string) {
 	if nodes, ok := c.wfs[wf]; ok {
-		c.n -= len(nodes)
+		c.n -= nodes.n
 		delete(c.wfs, wf)
 	}
 }

@@ -53,7 +53,7 @@ func TestReaderSeesCommittedOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := r.Node(w, 2)
+		n, err := projector.ReadNode(r, w, 2)
 		if err != nil {
 			t.Fatal(err)
 		}

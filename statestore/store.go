@@ -111,11 +111,18 @@ func checkFormat(db *pebble.DB) error {
 	v, closer, err := db.Get(keyVersion)
 	switch {
 	case err == nil:
-		defer closer.Close()
-		if string(v) != formatVersion {
-			return fmt.Errorf("%w: version %q, this build reads version %q", ErrFormat, v, formatVersion)
+		version := string(v)
+		closer.Close()
+		switch version {
+		case formatVersion:
+			return nil
+		case formatUpgraded:
+			if err := db.Set(keyVersion, []byte(formatVersion), pebble.Sync); err != nil {
+				return fmt.Errorf("statestore: mark the store version %s: %w", formatVersion, err)
+			}
+			return nil
 		}
-		return nil
+		return fmt.Errorf("%w: version %q, this build reads versions %q and %q", ErrFormat, version, formatUpgraded, formatVersion)
 	case !errors.Is(err, pebble.ErrNotFound):
 		return fmt.Errorf("statestore: read format version: %w", err)
 	}

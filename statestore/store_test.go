@@ -52,6 +52,24 @@ func TestOpenRefusesOtherFormats(t *testing.T) {
 		t.Fatalf("open of a version 99 store: %v, want ErrFormat", err)
 	}
 
+	// A version 1 store is read, and marked version 2 before anything is
+	// written: a build that reads only version 1 refuses it from then on.
+	if err := setVersion(dir, formatUpgraded); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatalf("open of a version 1 store: %v", err)
+	}
+	v, closer, err := s.db.Get(keyVersion)
+	if err != nil || string(v) != formatVersion {
+		t.Fatalf("version 1 store opened: version %q (%v), want %q", v, err, formatVersion)
+	}
+	closer.Close()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
 	// Data without a version is not a store either.
 	other := filepath.Join(t.TempDir(), "other")
 	db, err := pebble.Open(other, &pebble.Options{Logger: pebbleLogger{defaultConfig().logger}})
@@ -64,6 +82,15 @@ func TestOpenRefusesOtherFormats(t *testing.T) {
 	if _, err := Open(other); !errors.Is(err, ErrFormat) {
 		t.Fatalf("open of foreign data: %v, want ErrFormat", err)
 	}
+}
+
+// setVersion writes the format version of the closed store in dir.
+func setVersion(dir, v string) error {
+	db, err := pebble.Open(dir, &pebble.Options{Logger: pebbleLogger{defaultConfig().logger}, FormatMajorVersion: pebble.FormatNewest})
+	if err != nil {
+		return err
+	}
+	return errors.Join(db.Set(keyVersion, []byte(v), pebble.Sync), db.Close())
 }
 
 func TestOptionsValidated(t *testing.T) {
@@ -239,8 +266,11 @@ func TestStablePointers(t *testing.T) {
 	if w1 == nil || w1 != w2 || n1 != n2 {
 		t.Fatalf("pointers differ: %p %p, %p %p", w1, w2, n1, n2)
 	}
-	if n1.Status != projector.Pending || !n1.Dispatched {
-		t.Fatalf("header member read back as %+v", n1)
+	if n1.Status != projector.Idle {
+		t.Fatalf("header member dispatched unwritten read back raw as %+v", n1)
+	}
+	if n, err := projector.ReadNode(txn, w1, 2); err != nil || n.Status != projector.Pending || !n.Dispatched {
+		t.Fatalf("header member read back as %+v (%v)", n, err)
 	}
 	if _, err := txn.Node(w1, int32(len(w1.Plan.Nodes))); err == nil {
 		t.Fatal("a node beyond the plan was given")

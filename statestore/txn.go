@@ -25,6 +25,7 @@ type Txn struct {
 var (
 	_ projector.State        = (*Txn)(nil)
 	_ projector.HeaderReader = (*Txn)(nil)
+	_ projector.IdleReader   = (*Txn)(nil)
 )
 
 // txnState is a Txn's working memory, recycled by the next Begin.
@@ -73,10 +74,11 @@ type wfEntry struct {
 
 // allNodes are all the nodes of a fresh workflow, by index (they start
 // zero): a submission of 100,000 tasks makes one array, where the node
-// map would make an entry and a map slot a node. put lists the nodes put,
-// in the order they were first put, and isPut marks them.
+// map would make an entry and a map slot a node, and the array makes only
+// the chunks of the nodes handed out. put lists the nodes put, in the
+// order they were first put, and isPut marks them.
 type allNodes struct {
-	nodes []projector.Node
+	nodes *nodeArray
 	put   []int32
 	isPut []bool
 }
@@ -304,7 +306,7 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 	}
 	e := st.entry(w)
 	if all := st.freshNodes(e); all != nil {
-		return &all.nodes[i], nil
+		return all.nodes.at(i), nil
 	}
 	ref := nodeRef{e, i}
 	if ne := st.nodes[ref]; ne != nil {
@@ -323,6 +325,38 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 	return &ne.n, nil
 }
 
+// Idle implements projector.IdleReader: whether node i of w reads as
+// never written. It makes no node: a group asks it of each of its
+// members, most of which it dispatches without writing them.
+func (t *Txn) Idle(w *projector.Workflow, i int32) (bool, error) {
+	st := t.st
+	if st == nil {
+		return false, ErrTxnDone
+	}
+	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
+		return false, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
+	}
+	e := st.entry(w)
+	if all := st.freshNodes(e); all != nil {
+		n := all.nodes.peek(i)
+		return n == nil || n.Status == projector.Idle, nil
+	}
+	if ne := st.nodes[nodeRef{e, i}]; ne != nil {
+		return ne.n.Status == projector.Idle, nil
+	}
+	if e.fresh {
+		return true, nil
+	}
+	var n projector.Node
+	if t.s.nodes == nil || !t.s.nodes.get(w.ID, i, &n) {
+		var err error
+		if st.buf, err = loadNode(&st.rd, w.ID, i, &n, st.buf); err != nil {
+			return false, err
+		}
+	}
+	return n.Status == projector.Idle, nil
+}
+
 // freshNodes returns the nodes of e when it is a fresh workflow with a
 // plan, making them the first time; nil for any other workflow, whose
 // nodes are entries of the node map. Nodes the Txn handed out from the
@@ -332,11 +366,11 @@ func (st *txnState) freshNodes(e *wfEntry) *allNodes {
 		return e.all
 	}
 	n := len(e.w.Plan.Nodes)
-	all := &allNodes{nodes: make([]projector.Node, n), isPut: make([]bool, n)}
+	all := &allNodes{nodes: newNodeArray(n), isPut: make([]bool, n)}
 	if len(st.nodes) > 0 {
 		for i := range int32(n) {
 			if ne := st.nodes[nodeRef{e, i}]; ne != nil {
-				all.nodes[i] = ne.n
+				*all.nodes.at(i) = ne.n
 				if ne.dirty {
 					all.isPut[i] = true
 					all.put = append(all.put, i)
@@ -356,11 +390,11 @@ func (t *Txn) PutNode(w *projector.Workflow, i int32, n *projector.Node) error {
 	}
 	e := st.entry(w)
 	if all := st.freshNodes(e); all != nil {
-		if i < 0 || int(i) >= len(all.nodes) {
+		if !all.nodes.has(i) {
 			return fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
 		}
-		if &all.nodes[i] != n {
-			all.nodes[i] = *n
+		if p := all.nodes.at(i); p != n {
+			*p = *n
 		}
 		if !all.isPut[i] {
 			all.isPut[i] = true

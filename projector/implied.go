@@ -1,0 +1,140 @@
+package projector
+
+import "time"
+
+// A group dispatches its plain task members without writing their nodes:
+// a chord of 100,000 tasks is submitted with a handful of node records
+// instead of 100,000, each of which would only have said "sent with the
+// call its plan and its group give". Such a task's node is implied: it
+// reads as never written (Idle), and its group node is marked Dispatched
+// (a flag no composite used before, so a store written by an older engine,
+// whose group members all have records, implies nothing). Fold fills an
+// implied node in and puts it the first time it reads it (folding.node);
+// the views fill in a copy (nodeReader).
+//
+// A member is plain when it is a task that start would dispatch at once,
+// with nothing but its call to keep: no expiry, no countdown or eta still
+// to wait for, not revoked before it was reached. Every other member is
+// started as before and written, so that a member that reads Idle under a
+// Dispatched group can only be an implied one.
+
+// IdleReader is a State that can tell whether a node reads as never
+// written without handing it out. A group asks it of each member it
+// starts; a State that makes a node the first time Node is called
+// (statestore's array of a new workflow's nodes) need then make none for
+// the members it never writes. Other States are asked Node.
+type IdleReader interface {
+	// Idle reports whether node i of w has status Idle, as Node would
+	// return it.
+	Idle(w *Workflow, i int32) (bool, error)
+}
+
+// impliedParent returns the group that would have dispatched task node i
+// without writing it, -1 when i is not a direct task member of a group.
+func impliedParent(p *Plan, i int32) int32 {
+	pn := &p.Nodes[i]
+	if pn.Kind != TaskNode || pn.Parent < 0 || p.Nodes[pn.Parent].Kind != GroupNode {
+		return -1
+	}
+	return pn.Parent
+}
+
+// fillImplied sets task node n, member i of group g, to what start set it
+// to when it dispatched it: its call, its parent and the failure its group
+// was started with, sent and not yet started.
+func fillImplied(p *Plan, i int32, n, g *Node) {
+	n.Args, n.Kwargs = call(&p.Nodes[i], g.Args, g.Kwargs)
+	n.Parent, n.Failure = g.Parent, g.Failure
+	n.Status, n.Dispatched = Pending, true
+}
+
+// startMembers starts the members of group node i, n, with the inputs
+// flowing into it (args, kw: its call). Plain task members are dispatched
+// and not written; the group keeps their inputs instead, and is marked
+// Dispatched once every other member was started and written, so that
+// nothing started meanwhile reads a member as implied.
+func (x *folding) startMembers(i int32, n *Node, args []any, kw map[string]any, parent string, pf *Error) {
+	pn := &x.w.Plan.Nodes[i]
+	now := time.UnixMicro(x.ev.Time)
+	for _, m := range pn.Members {
+		if x.plain(m, now) {
+			var t Node
+			t.Args, t.Kwargs = call(&x.w.Plan.Nodes[m], args, kw)
+			t.Parent, t.Failure = parent, pf
+			x.dispatch(m, &t)
+			continue
+		}
+		x.start(m, args, kw, parent, pf)
+	}
+	n.Args, n.Kwargs, n.Dispatched = args, kw, true
+	x.putNode(i, n)
+}
+
+// plain reports whether member m, about to be started at now, is a task
+// start would dispatch at once and that has no node written yet.
+func (x *folding) plain(m int32, now time.Time) bool {
+	pm := &x.w.Plan.Nodes[m]
+	if pm.Kind != TaskNode {
+		return false
+	}
+	if _, ok := pm.Options.ExpiresAt(now); ok {
+		return false
+	}
+	if _, ok := x.due(pm.Options); ok {
+		return false
+	}
+	if r, ok := x.st.(IdleReader); ok {
+		idle, err := r.Idle(x.w, m)
+		x.fail(err)
+		return idle && err == nil
+	}
+	n, err := x.st.Node(x.w, m)
+	x.fail(err)
+	return err == nil && n.Status == Idle
+}
+
+// nodeReader reads the nodes of one workflow for a view, filling in a
+// copy of an implied one. It keeps the last group node it read: the
+// members of a group come one after the other.
+type nodeReader struct {
+	st State
+	w  *Workflow
+	gi int32
+	g  *Node
+}
+
+func newNodeReader(st State, w *Workflow) *nodeReader {
+	return &nodeReader{st: st, w: w, gi: -1}
+}
+
+func (r *nodeReader) node(i int32) (*Node, error) {
+	n, err := r.st.Node(r.w, i)
+	if err != nil || n.Status != Idle {
+		return n, err
+	}
+	p := impliedParent(r.w.Plan, i)
+	if p < 0 {
+		return n, nil
+	}
+	if p != r.gi {
+		g, err := r.st.Node(r.w, p)
+		if err != nil {
+			return nil, err
+		}
+		r.gi, r.g = p, g
+	}
+	if !r.g.Dispatched {
+		return n, nil
+	}
+	c := *n // n may be the State's own
+	fillImplied(r.w.Plan, i, &c, r.g)
+	return &c, nil
+}
+
+// ReadNode returns node i of w as Fold and the views see it: the node st
+// holds, or, for a task its group dispatched without writing it, a copy
+// filled in. Only Fold changes a State's nodes; a reader that shows or
+// checks them reads them here.
+func ReadNode(st State, w *Workflow, i int32) (*Node, error) {
+	return newNodeReader(st, w).node(i)
+}
