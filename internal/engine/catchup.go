@@ -98,6 +98,9 @@ func (e *Engine) replayPartition(ctx context.Context, p int32, from, to int64) e
 		if err := fetches.Err0(); err != nil {
 			return restartIfTransient(fmt.Errorf("engine: catch up partition %d: %w", p, err))
 		}
+		if err := e.checkFetches(fetches); err != nil {
+			return err
+		}
 		txn := e.store.Begin()
 		last, done := int64(-1), false
 		fetches.EachRecord(func(r *kgo.Record) {

@@ -190,14 +190,17 @@ const metadataMinAge = 100 * time.Millisecond
 // Engine is one engine process: projector runner, timer service and API
 // backend.
 type Engine struct {
-	cfg    Config
-	names  topic.Names
-	kopts  []kgo.Opt
-	store  *statestore.Store
-	codec  *events.Codec
-	folder *projector.Folder
-	log    *slog.Logger
-	m      *metrics
+	cfg   Config
+	names topic.Names
+	kopts []kgo.Opt
+	store *statestore.Store
+	// topicID is the id of the events topic the store is bound to (start),
+	// zero when the broker gives none.
+	topicID [16]byte
+	codec   *events.Codec
+	folder  *projector.Folder
+	log     *slog.Logger
+	m       *metrics
 
 	// producer is a plain idempotent client for submissions, revokes and
 	// timer firings, which are not part of a consume-transform-produce.
@@ -301,6 +304,11 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 	}()
 	wg.Go(func() { e.watchHanging(ctx) })
+	wg.Go(func() {
+		if err := e.watchTopic(ctx, topicWatchEvery); err != nil {
+			cancel(err)
+		}
+	})
 	err := e.runProjector(ctx)
 	cancel(err)
 	wg.Wait()

@@ -142,6 +142,14 @@ func (e *Engine) runSession(ctx context.Context) error {
 		revoked atomic.Bool
 	)
 	evTopic := e.names.Events()
+	// The topic may have been made anew since the last session
+	// (topicwatch.go): the store must not fold it.
+	if err := e.checkTopic(ctx); err != nil {
+		if errors.Is(err, statestore.ErrOtherTopic) || ctx.Err() != nil {
+			return err
+		}
+		return fmt.Errorf("%w: check topic %s: %w", errRestart, evTopic, err)
+	}
 	lose := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 		e.held.revoke(m[evTopic])
 		revoked.Store(true)
@@ -283,6 +291,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 		// records are consumed again and skipped as applied (or, on
 		// another engine, folded again to the same state): nothing was
 		// sent, so nothing can be sent twice.
+		if err := e.checkFetches(fetches); err != nil {
+			return err
+		}
 		if open == nil {
 			open = e.newOpenTxn(ctx, sess)
 		}

@@ -46,7 +46,11 @@ func (e *Engine) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return bindTopic(e.store, evTopic, t)
+	if err := bindTopic(e.store, evTopic, t); err != nil {
+		return err
+	}
+	e.topicID = t.id
+	return nil
 }
 
 // retryTransient calls try until it returns nil or an error that is not
