@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/fugue-run/fugue/canvas"
@@ -232,24 +230,7 @@ func TestStoreOfARecreatedTopicIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	adm := kadm.NewClient(kafkatest.Client(t))
-	if _, err := adm.DeleteTopic(ctx, evTopic); err != nil {
-		t.Fatal(err)
-	}
-	for { // deletion completes in the background
-		topics, err := adm.ListTopics(ctx, evTopic)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if errors.Is(topics[evTopic].Err, kerr.UnknownTopicOrPartition) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s was not deleted", evTopic)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	kafkatest.DeleteTopic(t, evTopic)
 
 	eng, err = engine.New(cfg)
 	if err != nil {

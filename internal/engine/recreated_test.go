@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 
 	"github.com/fugue-run/fugue/canvas"
 	"github.com/fugue-run/fugue/internal/engine"
@@ -68,23 +67,7 @@ func TestTopicRecreatedUnderARunningEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	partitions := int32(len(topics[evTopic].Partitions))
-	if _, err := adm.DeleteTopic(ctx, evTopic); err != nil {
-		t.Fatal(err)
-	}
-	for { // deletion completes in the background
-		topics, err := adm.ListTopics(ctx, evTopic)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if errors.Is(topics[evTopic].Err, kerr.UnknownTopicOrPartition) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s was not deleted", evTopic)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	kafkatest.DeleteTopic(t, evTopic)
 	if _, err := adm.CreateTopic(ctx, partitions, 1, nil, evTopic); err != nil {
 		t.Fatal(err)
 	}

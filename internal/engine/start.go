@@ -135,6 +135,9 @@ func lookUpTopic(ctx context.Context, adm *kadm.Client, evTopic string) (topicSt
 	if err == nil {
 		err = ends.Error()
 	}
+	if errors.Is(err, kerr.UnknownTopicOrPartition) { // deleted since ListTopics
+		return topicState{}, fmt.Errorf("%w: %s", errNoTopic, evTopic)
+	}
 	if err != nil {
 		return topicState{}, fmt.Errorf("engine: read the end offsets of %s: %w", evTopic, err)
 	}

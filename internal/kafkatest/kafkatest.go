@@ -1,6 +1,7 @@
 // Package kafkatest holds test helpers for code that talks to a real Kafka
 // broker: where the broker is, a client that is closed when the test ends,
-// and a uniquely named topic that is deleted when the test ends; and the
+// a uniquely named topic that is deleted when the test ends, and the
+// deletion of a topic, waited for (DeleteTopic); and the
 // broker's TLS and SASL test listeners with the settings that connect to
 // them (SASL, TLS, MutualTLS, SASLTLS).
 //
@@ -15,6 +16,7 @@ package kafkatest
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"os"
 	"regexp"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -90,6 +93,33 @@ func Topic(t testing.TB, partitions int32) string {
 		}
 	})
 	return name
+}
+
+// DeleteTopic deletes topic and returns once the broker no longer knows
+// it (deletion completes in the background), failing the test when that
+// takes longer than setupTimeout.
+func DeleteTopic(t testing.TB, topic string) {
+	t.Helper()
+	adm := kadm.NewClient(Client(t))
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	if _, err := adm.DeleteTopic(ctx, topic); err != nil {
+		t.Fatalf("kafkatest: delete topic %s: %v", topic, err)
+	}
+	for {
+		topics, err := adm.ListTopics(ctx, topic)
+		if err != nil {
+			t.Fatalf("kafkatest: list topic %s: %v", topic, err)
+		}
+		if errors.Is(topics[topic].Err, kerr.UnknownTopicOrPartition) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("kafkatest: topic %s was not deleted in %v", topic, setupTimeout)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9._-]+`)
