@@ -225,32 +225,15 @@ func (x *folding) node(i int32) *Node {
 		x.fail(err)
 		return &Node{}
 	}
-	if n.Status == Idle {
-		if g := x.impliedBy(i); g != nil {
-			fillImplied(x.w.Plan, i, n, g)
-			x.putNode(i, n)
-		}
+	g, err := impliedGroup(x.w, i, n, func(p int32) (*Node, error) { return x.st.Node(x.w, p) })
+	switch {
+	case err != nil:
+		x.fail(err)
+	case g != nil:
+		fillImplied(x.w.Plan, i, n, g)
+		x.putNode(i, n)
 	}
 	return n
-}
-
-// impliedBy returns the group node that dispatched node i without
-// writing it, when node i is such a task and reads as never written; nil
-// otherwise.
-func (x *folding) impliedBy(i int32) *Node {
-	p := impliedParent(x.w.Plan, i)
-	if p < 0 {
-		return nil
-	}
-	g, err := x.st.Node(x.w, p)
-	if err != nil {
-		x.fail(err)
-		return nil
-	}
-	if !g.Dispatched {
-		return nil
-	}
-	return g
 }
 
 func (x *folding) putNode(i int32, n *Node) {

@@ -39,6 +39,24 @@ func impliedParent(p *Plan, i int32) int32 {
 	return pn.Parent
 }
 
+// impliedGroup returns the group node that dispatched task node i of w
+// without writing it, when n, node i as read, is such a task; nil
+// otherwise. group reads a node of w.
+func impliedGroup(w *Workflow, i int32, n *Node, group func(int32) (*Node, error)) (*Node, error) {
+	if n.Status != Idle {
+		return nil, nil
+	}
+	p := impliedParent(w.Plan, i)
+	if p < 0 {
+		return nil, nil
+	}
+	g, err := group(p)
+	if err != nil || !g.Dispatched {
+		return nil, err
+	}
+	return g, nil
+}
+
 // fillImplied sets task node n, member i of group g, to what start set it
 // to when it dispatched it: its call, its parent and the failure its group
 // was started with, sent and not yet started.
@@ -48,25 +66,26 @@ func fillImplied(p *Plan, i int32, n, g *Node) {
 	n.Status, n.Dispatched = Pending, true
 }
 
-// startMembers starts the members of group node i, n, with the inputs
-// flowing into it (args, kw: its call). Plain task members are dispatched
-// and not written; the group keeps their inputs instead, and is marked
+// startMembers starts the members of group node i, n, started with
+// parent and pf, with the inputs flowing into it (args, kw: its call).
+// The group keeps its inputs; a plain task member is dispatched as
+// fillImplied will read it back, and not written. The group is marked
 // Dispatched once every other member was started and written, so that
 // nothing started meanwhile reads a member as implied.
 func (x *folding) startMembers(i int32, n *Node, args []any, kw map[string]any, parent string, pf *Error) {
 	pn := &x.w.Plan.Nodes[i]
 	now := time.UnixMicro(x.ev.Time)
+	n.Args, n.Kwargs = args, kw
 	for _, m := range pn.Members {
 		if x.plain(m, now) {
 			var t Node
-			t.Args, t.Kwargs = call(&x.w.Plan.Nodes[m], args, kw)
-			t.Parent, t.Failure = parent, pf
+			fillImplied(x.w.Plan, m, &t, n)
 			x.dispatch(m, &t)
 			continue
 		}
 		x.start(m, args, kw, parent, pf)
 	}
-	n.Args, n.Kwargs, n.Dispatched = args, kw, true
+	n.Dispatched = true
 	x.putNode(i, n)
 }
 
@@ -109,13 +128,23 @@ func newNodeReader(st State, w *Workflow) *nodeReader {
 
 func (r *nodeReader) node(i int32) (*Node, error) {
 	n, err := r.st.Node(r.w, i)
-	if err != nil || n.Status != Idle {
-		return n, err
+	if err != nil {
+		return nil, err
 	}
-	p := impliedParent(r.w.Plan, i)
-	if p < 0 {
+	g, err := impliedGroup(r.w, i, n, r.group)
+	if err != nil {
+		return nil, err
+	}
+	if g == nil {
 		return n, nil
 	}
+	c := *n // n may be the State's own
+	fillImplied(r.w.Plan, i, &c, g)
+	return &c, nil
+}
+
+// group reads group node p, the last one read again from memory.
+func (r *nodeReader) group(p int32) (*Node, error) {
 	if p != r.gi {
 		g, err := r.st.Node(r.w, p)
 		if err != nil {
@@ -123,12 +152,7 @@ func (r *nodeReader) node(i int32) (*Node, error) {
 		}
 		r.gi, r.g = p, g
 	}
-	if !r.g.Dispatched {
-		return n, nil
-	}
-	c := *n // n may be the State's own
-	fillImplied(r.w.Plan, i, &c, r.g)
-	return &c, nil
+	return r.g, nil
 }
 
 // ReadNode returns node i of w as Fold and the views see it: the node st

@@ -297,14 +297,10 @@ func (st *txnState) entry(w *projector.Workflow) *wfEntry {
 // Node implements projector.State: node i of workflow w, the zero Node
 // when it was never written.
 func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
-	st := t.st
-	if st == nil {
-		return nil, ErrTxnDone
+	st, e, err := t.nodeEntry(w, i)
+	if err != nil {
+		return nil, err
 	}
-	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
-		return nil, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
-	}
-	e := st.entry(w)
 	if all := st.freshNodes(e); all != nil {
 		return all.nodes.at(i), nil
 	}
@@ -313,12 +309,8 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 		return &ne.n, nil
 	}
 	ne := st.newNode(ref)
-	// A new workflow's nodes are all zero; a cached one's are in memory.
-	if !ref.e.fresh && (t.s.nodes == nil || !t.s.nodes.get(w.ID, i, &ne.n)) {
-		var err error
-		if st.buf, err = loadNode(&st.rd, w.ID, i, &ne.n, st.buf); err != nil {
-			return nil, err
-		}
+	if err := t.committedNode(e, i, &ne.n); err != nil {
+		return nil, err
 	}
 	ne.parent = ne.n.Parent
 	st.nodes[ref] = ne
@@ -329,14 +321,10 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 // never written. It makes no node: a group asks it of each of its
 // members, most of which it dispatches without writing them.
 func (t *Txn) Idle(w *projector.Workflow, i int32) (bool, error) {
-	st := t.st
-	if st == nil {
-		return false, ErrTxnDone
+	st, e, err := t.nodeEntry(w, i)
+	if err != nil {
+		return false, err
 	}
-	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
-		return false, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
-	}
-	e := st.entry(w)
 	if all := st.freshNodes(e); all != nil {
 		n := all.nodes.peek(i)
 		return n == nil || n.Status == projector.Idle, nil
@@ -344,17 +332,35 @@ func (t *Txn) Idle(w *projector.Workflow, i int32) (bool, error) {
 	if ne := st.nodes[nodeRef{e, i}]; ne != nil {
 		return ne.n.Status == projector.Idle, nil
 	}
-	if e.fresh {
-		return true, nil
-	}
 	var n projector.Node
-	if t.s.nodes == nil || !t.s.nodes.get(w.ID, i, &n) {
-		var err error
-		if st.buf, err = loadNode(&st.rd, w.ID, i, &n, st.buf); err != nil {
-			return false, err
-		}
+	if err := t.committedNode(e, i, &n); err != nil {
+		return false, err
 	}
 	return n.Status == projector.Idle, nil
+}
+
+// nodeEntry returns the Txn's state and the entry of workflow w, checking
+// that node i is one of its plan's.
+func (t *Txn) nodeEntry(w *projector.Workflow, i int32) (*txnState, *wfEntry, error) {
+	st := t.st
+	if st == nil {
+		return nil, nil, ErrTxnDone
+	}
+	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
+		return nil, nil, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
+	}
+	return st, st.entry(w), nil
+}
+
+// committedNode reads node i of workflow e as committed into n: from the
+// node cache, or Pebble. A new workflow's nodes are all zero.
+func (t *Txn) committedNode(e *wfEntry, i int32, n *projector.Node) error {
+	if e.fresh || t.s.nodes != nil && t.s.nodes.get(e.id, i, n) {
+		return nil
+	}
+	var err error
+	t.st.buf, err = loadNode(&t.st.rd, e.id, i, n, t.st.buf)
+	return err
 }
 
 // freshNodes returns the nodes of e when it is a fresh workflow with a
