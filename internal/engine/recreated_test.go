@@ -62,12 +62,7 @@ func TestTopicRecreatedUnderARunningEngine(t *testing.T) {
 	}
 
 	adm := kadm.NewClient(kafkatest.Client(t))
-	topics, err := adm.ListTopics(ctx, evTopic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	partitions := int32(len(topics[evTopic].Partitions))
-	kafkatest.DeleteTopic(t, evTopic)
+	partitions := kafkatest.DeleteTopic(t, evTopic)
 	if _, err := adm.CreateTopic(ctx, partitions, 1, nil, evTopic); err != nil {
 		t.Fatal(err)
 	}

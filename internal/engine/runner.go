@@ -142,14 +142,6 @@ func (e *Engine) runSession(ctx context.Context) error {
 		revoked atomic.Bool
 	)
 	evTopic := e.names.Events()
-	// The topic may have been made anew since the last session
-	// (topicwatch.go): the store must not fold it.
-	if err := e.checkTopic(ctx); err != nil {
-		if errors.Is(err, statestore.ErrOtherTopic) || ctx.Err() != nil {
-			return err
-		}
-		return fmt.Errorf("%w: check topic %s: %w", errRestart, evTopic, err)
-	}
 	lose := func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 		e.held.revoke(m[evTopic])
 		revoked.Store(true)

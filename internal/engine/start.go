@@ -121,15 +121,9 @@ type topicState struct {
 // lookUpTopic asks the broker for the id of topic evTopic and the end of
 // each of its partitions.
 func lookUpTopic(ctx context.Context, adm *kadm.Client, evTopic string) (topicState, error) {
-	topics, err := adm.ListTopics(ctx, evTopic)
-	if err == nil {
-		err = topics[evTopic].Err
-	}
-	if errors.Is(err, kerr.UnknownTopicOrPartition) {
-		return topicState{}, fmt.Errorf("%w: %s", errNoTopic, evTopic)
-	}
+	id, err := lookUpTopicID(ctx, adm, evTopic)
 	if err != nil {
-		return topicState{}, fmt.Errorf("engine: read the id of topic %s: %w", evTopic, err)
+		return topicState{}, err
 	}
 	ends, err := adm.ListEndOffsets(ctx, evTopic)
 	if err == nil {
@@ -141,7 +135,22 @@ func lookUpTopic(ctx context.Context, adm *kadm.Client, evTopic string) (topicSt
 	if err != nil {
 		return topicState{}, fmt.Errorf("engine: read the end offsets of %s: %w", evTopic, err)
 	}
-	return topicState{id: topics[evTopic].ID, ends: ends}, nil
+	return topicState{id: id, ends: ends}, nil
+}
+
+// lookUpTopicID asks the broker for the id of topic evTopic.
+func lookUpTopicID(ctx context.Context, adm *kadm.Client, evTopic string) (kadm.TopicID, error) {
+	topics, err := adm.ListTopics(ctx, evTopic)
+	if err == nil {
+		err = topics[evTopic].Err
+	}
+	if errors.Is(err, kerr.UnknownTopicOrPartition) {
+		return kadm.TopicID{}, fmt.Errorf("%w: %s", errNoTopic, evTopic)
+	}
+	if err != nil {
+		return kadm.TopicID{}, fmt.Errorf("engine: read the id of topic %s: %w", evTopic, err)
+	}
+	return topics[evTopic].ID, nil
 }
 
 // bindTopic ties store to the events topic as the broker has it now

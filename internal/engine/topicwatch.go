@@ -18,9 +18,9 @@ import (
 // and lose them without a word. start refuses such a store
 // (bindTopic); a running engine stops with the same error
 // (statestore.ErrOtherTopic) as soon as it sees the topic's new id: in a
-// fetch (checkFetchedTopic), when a transactional session begins, and
+// fetch, before its records are folded or skipped (checkFetchedTopic), and
 // every topicWatchEvery (watchTopic), which is what finds it in an engine
-// that folds nothing meanwhile, whose appends fail with UNKNOWN_TOPIC_ID.
+// that fetches nothing meanwhile, whose appends fail with UNKNOWN_TOPIC_ID.
 
 // topicWatchEvery is how often watchTopic asks for the events topic's id.
 const topicWatchEvery = 10 * time.Second
@@ -31,11 +31,11 @@ const topicWatchEvery = 10 * time.Second
 // the broker could not say.
 func (e *Engine) checkTopic(ctx context.Context) error {
 	evTopic := e.names.Events()
-	t, err := lookUpTopic(ctx, e.adm, evTopic)
+	id, err := lookUpTopicID(ctx, e.adm, evTopic)
 	if err != nil {
 		return err
 	}
-	return e.store.BindTopic(evTopic, t.id)
+	return e.store.BindTopic(evTopic, id)
 }
 
 // watchTopic checks the events topic's id every every until ctx

@@ -34,12 +34,7 @@ func TestWatchTopic(t *testing.T) {
 	}
 	evTopic := e.names.Events()
 	adm := kadm.NewClient(kafkatest.Client(t))
-	topics, err := adm.ListTopics(ctx, evTopic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	partitions := int32(len(topics[evTopic].Partitions))
-	kafkatest.DeleteTopic(t, evTopic)
+	partitions := kafkatest.DeleteTopic(t, evTopic)
 	// The engine's client may still know the topic for a moment.
 	for err := e.checkTopic(ctx); !errors.Is(err, errNoTopic); err = e.checkTopic(ctx) {
 		select {

@@ -95,14 +95,21 @@ func Topic(t testing.TB, partitions int32) string {
 	return name
 }
 
-// DeleteTopic deletes topic and returns once the broker no longer knows
-// it (deletion completes in the background), failing the test when that
-// takes longer than setupTimeout.
-func DeleteTopic(t testing.TB, topic string) {
+// DeleteTopic deletes topic and returns, once the broker no longer knows
+// it (deletion completes in the background), the number of partitions it
+// had; it fails the test when that takes longer than setupTimeout.
+func DeleteTopic(t testing.TB, topic string) int32 {
 	t.Helper()
 	adm := kadm.NewClient(Client(t))
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
+	had, err := adm.ListTopics(ctx, topic)
+	if err == nil {
+		err = had[topic].Err
+	}
+	if err != nil {
+		t.Fatalf("kafkatest: list topic %s: %v", topic, err)
+	}
 	if _, err := adm.DeleteTopic(ctx, topic); err != nil {
 		t.Fatalf("kafkatest: delete topic %s: %v", topic, err)
 	}
@@ -112,7 +119,7 @@ func DeleteTopic(t testing.TB, topic string) {
 			t.Fatalf("kafkatest: list topic %s: %v", topic, err)
 		}
 		if errors.Is(topics[topic].Err, kerr.UnknownTopicOrPartition) {
-			return
+			return int32(len(had[topic].Partitions))
 		}
 		select {
 		case <-ctx.Done():
