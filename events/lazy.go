@@ -13,9 +13,10 @@ import (
 // Value of the dict it decodes to, at nesting level depth, straight from
 // its JSON text (value.Lazy.Emit): the bytes appendValue would append for
 // the decoded dict, without making it. A member that may nest past
-// MaxDepth is decoded, for appendValue's error and path.
+// MaxDepth is decoded, for appendValue's error and path, and so is one that
+// is not JSON text (its strings are checked then).
 func appendLazy(b []byte, l *value.Lazy, depth int) ([]byte, error) {
-	if depth+l.Depth() > MaxDepth {
+	if depth+l.Depth() > MaxDepth || !l.JSON() {
 		m, err := l.Decode()
 		if err != nil {
 			return b, err
@@ -57,6 +58,7 @@ func (s *lazySink) Null()           { s.b = appendLong(s.b, valueNull) }
 func (s *lazySink) Bool(v bool)     { s.b = appendBool(appendLong(s.b, valueBoolean), v) }
 func (s *lazySink) Int(v int64)     { s.b = appendLong(appendLong(s.b, valueLong), v) }
 func (s *lazySink) Float(v float64) { s.b = appendDouble(appendLong(s.b, valueDouble), v) }
+func (s *lazySink) Bytes(v []byte)  { s.b = appendBytes(appendLong(s.b, valueBytes), v) }
 func (s *lazySink) String(v []byte) {
 	s.b = append(appendLong(appendLong(s.b, valueString), int64(len(v))), v...)
 }

@@ -2,6 +2,9 @@ package value
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"sync"
 )
 
@@ -38,17 +41,40 @@ func DecodeCanvasJSON(data []byte) (any, error) {
 	return v, nil
 }
 
-// Lazy is a JSON object that DecodeCanvasJSON has checked but not yet
-// decoded: a member of a canvas's list of signatures.
+// Lazy is a member of a canvas's list of signatures that has been checked
+// but not yet decoded: a JSON object from DecodeCanvasJSON, or a dict of
+// another encoding's record (NewLazy).
 type Lazy struct {
-	doc        *lazyDoc
-	start, end int // its text: doc's data[start:end]
+	src        LazySource
+	start, end int // its place in src
 	depth      int // how deeply its arrays and objects nest, itself at 1
 }
 
-// lazyDoc is what the *Lazy values of one document share: the decoder
-// that decodes them, with its interned strings. Decode locks it, so that
-// a tree may be read from more than one goroutine.
+// LazySource holds the text of Lazy values: a document, and a decoder of
+// what lies at a span of it, which a decoder that leaves members undecoded
+// gives NewLazy. Its spans were checked when they were made, so that
+// DecodeLazy fails only when the text changed since.
+type LazySource interface {
+	// DecodeLazy decodes the dict at [start, end) as the decoder would have
+	// decoded it in place, with its members of lists of signatures lazy.
+	DecodeLazy(start, end int) (map[string]any, error)
+}
+
+// lazyEmitter is a LazySource that gives Emit a span's values straight
+// from its text.
+type lazyEmitter interface {
+	EmitLazy(start, end int, s Sink) error
+}
+
+// NewLazy returns a Lazy for the dict at [start, end) of src, whose arrays
+// and dicts nest depth deep, itself counted as 1.
+func NewLazy(src LazySource, start, end, depth int) *Lazy {
+	return &Lazy{src: src, start: start, end: end, depth: depth}
+}
+
+// lazyDoc is what the *Lazy values of one JSON document share: the
+// decoder that decodes them, with its interned strings. DecodeLazy locks
+// it, so that a tree may be read from more than one goroutine.
 type lazyDoc struct {
 	text []byte // the document, which nothing changes once it is decoded
 	mu   sync.Mutex
@@ -62,20 +88,32 @@ var errLazy = errors.New("value: a lazy JSON object no longer decodes: its docum
 // Decode decodes the object: a map[string]any, in which the members of
 // lists of signatures are *Lazy again. It decodes again each time it is
 // called, so that nothing holds the result but the caller.
-func (l *Lazy) Decode() (map[string]any, error) {
-	l.doc.mu.Lock()
-	defer l.doc.mu.Unlock()
-	d := &l.doc.d
-	if d.data[l.start] != '{' {
+func (l *Lazy) Decode() (map[string]any, error) { return l.src.DecodeLazy(l.start, l.end) }
+
+func (doc *lazyDoc) DecodeLazy(start, end int) (map[string]any, error) {
+	doc.mu.Lock()
+	defer doc.mu.Unlock()
+	d := &doc.d
+	if d.data[start] != '{' {
 		return nil, errLazy
 	}
-	d.pos = l.start
+	d.pos = start
 	v, ok := d.object(1, placeOther)
-	if !ok || d.pos != l.end {
+	if !ok || d.pos != end {
 		return nil, errLazy
 	}
 	return v.(map[string]any), nil
 }
+
+// JSON reports whether l is JSON text from DecodeCanvasJSON, which Emit
+// reads without decoding it, and whose strings are valid UTF-8.
+func (l *Lazy) JSON() bool {
+	_, ok := l.src.(*lazyDoc)
+	return ok
+}
+
+// Len is the length of l's text in its source, in bytes.
+func (l *Lazy) Len() int { return l.end - l.start }
 
 // Depth is how deeply the arrays and objects of the decoded object nest,
 // the object itself counted as 1: {"a": [1]} is 2.
@@ -89,7 +127,7 @@ func (d *fastDecoder) lazy(depth int) (any, bool) {
 	if !ok {
 		return nil, false
 	}
-	return &Lazy{doc: d.doc, start: start, end: d.pos, depth: deepest - depth}, true
+	return &Lazy{src: d.doc, start: start, end: d.pos, depth: deepest - depth}, true
 }
 
 // within is the place of the value of key k in a dict at at.
@@ -178,7 +216,8 @@ func (d *fastDecoder) skipMembers(depth int, end byte) (deepest int, ok bool) {
 }
 
 // Materialize decodes every *Lazy in v (from DecodeCanvasJSON) in place,
-// so that v is a value tree, and returns it.
+// so that v is a value tree, and returns it. Only the lists and dicts that
+// held a *Lazy are written to.
 func Materialize(v any) (any, error) {
 	switch x := v.(type) {
 	case *Lazy:
@@ -193,7 +232,9 @@ func Materialize(v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			x[i] = m
+			if _, ok := e.(*Lazy); ok {
+				x[i] = m
+			}
 		}
 	case map[string]any:
 		for k, e := range x {
@@ -201,10 +242,33 @@ func Materialize(v any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			x[k] = m
+			if _, ok := e.(*Lazy); ok {
+				x[k] = m
+			}
 		}
 	}
 	return v, nil
+}
+
+// HasLazy reports whether the tree v holds a *Lazy.
+func HasLazy(v any) bool {
+	switch x := v.(type) {
+	case *Lazy:
+		return true
+	case []any:
+		for _, e := range x {
+			if HasLazy(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if HasLazy(e) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // CheckLazy is Check for a tree from DecodeCanvasJSON: each *Lazy in it
@@ -218,14 +282,15 @@ func CheckLazy(v any) error {
 // with their number, a dict as BeginDict, each key (Key) followed by its
 // value, and EndDict with the number of keys as written (a repeated key
 // is given each time; the last is the one DecodeJSON keeps). The bytes
-// given to String and Key are valid UTF-8 and valid only until the call
-// returns.
+// given to String, Bytes and Key are valid only until the call returns;
+// those of String and Key are valid UTF-8 when they come from JSON text.
 type Sink interface {
 	Null()
 	Bool(bool)
 	Int(int64)
 	Float(float64)
 	String([]byte)
+	Bytes([]byte) // never from JSON text
 	BeginList()
 	EndList(n int)
 	BeginDict()
@@ -235,10 +300,23 @@ type Sink interface {
 
 // Emit gives s the object l decodes to, in the order its text writes it,
 // without making it: what Decode's dict holds, read in one pass. Members
-// that Decode would leave lazy are emitted as the dicts they are.
+// that Decode would leave lazy are emitted as the dicts they are. A Lazy
+// of another source than DecodeCanvasJSON is decoded, and its dicts' keys
+// are given sorted, each once.
 func (l *Lazy) Emit(s Sink) error {
-	d := fastDecoder{data: l.doc.text, pos: l.start}
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' || !d.emit(s) || d.pos != l.end {
+	if e, ok := l.src.(lazyEmitter); ok {
+		return e.EmitLazy(l.start, l.end, s)
+	}
+	m, err := l.Decode()
+	if err != nil {
+		return err
+	}
+	return emitTree(m, s)
+}
+
+func (doc *lazyDoc) EmitLazy(start, end int, s Sink) error {
+	d := fastDecoder{data: doc.text, pos: start}
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' || !d.emit(s) || d.pos != end {
 		return errLazy
 	}
 	return nil
@@ -332,4 +410,45 @@ func (d *fastDecoder) emit(s Sink) bool {
 		return ok
 	}
 	return false
+}
+
+// emitTree gives s the value tree v, whose members may be *Lazy, as Emit
+// would give its text: a dict's keys sorted.
+func emitTree(v any, s Sink) error {
+	switch x := v.(type) {
+	case nil:
+		s.Null()
+	case bool:
+		s.Bool(x)
+	case int64:
+		s.Int(x)
+	case float64:
+		s.Float(x)
+	case string:
+		s.String([]byte(x))
+	case []byte:
+		s.Bytes(x)
+	case []any:
+		s.BeginList()
+		for _, e := range x {
+			if err := emitTree(e, s); err != nil {
+				return err
+			}
+		}
+		s.EndList(len(x))
+	case map[string]any:
+		s.BeginDict()
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			s.Key([]byte(k))
+			if err := emitTree(x[k], s); err != nil {
+				return err
+			}
+		}
+		s.EndDict(len(x))
+	case *Lazy:
+		return x.Emit(s)
+	default:
+		return newError(fmt.Sprintf("%T is not a value", v))
+	}
+	return nil
 }
