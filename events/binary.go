@@ -59,6 +59,12 @@ type reader struct {
 	fp       uint64 // writer schema, for errors
 	resolved bool   // buf is a record resolved from an older schema
 	lastStr  any    // the last string Value read (strValue)
+
+	// DecodeShared's: share leaves long lists of a canvas's members
+	// undecoded, in rec; deepest is the deepest nesting a skip met.
+	share   bool
+	rec     *sharedRecord
+	deepest int
 }
 
 // fail records the first error, at offset off.

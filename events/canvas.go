@@ -78,7 +78,11 @@ func (r *reader) signature() map[string]any {
 	c := make(map[string]any, 6)
 	c[keyTask] = r.str()
 	c[keyArgs] = r.list()
-	c[keyKwargs] = r.dict()
+	if r.share {
+		c[keyKwargs] = r.dictAt(placeKwargs)
+	} else {
+		c[keyKwargs] = r.dict()
+	}
 	c[keyOptions] = r.dict()
 	start := r.pos
 	switch branch := r.long(); branch {

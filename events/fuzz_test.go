@@ -3,10 +3,13 @@ package events
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // FuzzDecode feeds arbitrary bytes to Decode and DecodeCanvas. They must
@@ -23,6 +26,9 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte{0xc3, 0x01})
+	for _, tc := range sharedCanvases()[:4] {
+		f.Add(encode(f, c, &Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: tc.c}}))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := c.Decode(b)
 		checkDecodeError(t, err)
@@ -30,6 +36,7 @@ func FuzzDecode(f *testing.F) {
 			checkStable(t, c, e)
 			checkPeek(t, c, b, e)
 		}
+		checkShared(t, c, b, e, err)
 		canvas, err := c.DecodeCanvas(b)
 		checkDecodeError(t, err)
 		if err == nil {
@@ -38,6 +45,29 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkShared checks that DecodeShared gives b what Decode gave it: e, or
+// err.
+func checkShared(t *testing.T, c *Codec, b []byte, e *Event, err error) {
+	t.Helper()
+	got, gotErr := c.DecodeShared(b)
+	if fmt.Sprint(gotErr) != fmt.Sprint(err) {
+		t.Fatalf("DecodeShared: %v, Decode: %v", gotErr, err)
+	}
+	if err != nil {
+		return
+	}
+	if sub, ok := got.Body.(*WorkflowSubmitted); ok {
+		m, err := value.Materialize(sub.Canvas)
+		if err != nil {
+			t.Fatalf("a lazy member of DecodeShared's canvas does not decode: %v", err)
+		}
+		sub.Canvas = m.(map[string]any)
+	}
+	if !reflect.DeepEqual(got, e) {
+		t.Fatal("DecodeShared, its members decoded, differs from Decode")
+	}
 }
 
 // FuzzResolve feeds arbitrary record bodies, under the header of a

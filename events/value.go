@@ -104,7 +104,13 @@ func appendDict(b []byte, m map[string]any, depth int) ([]byte, error) {
 // value reads a Value.
 func (r *reader) value() any {
 	start := r.pos
-	switch branch := r.long(); branch {
+	return r.valueOf(start, r.long())
+}
+
+// valueOf reads the rest of a Value that starts at start, once its branch
+// is read.
+func (r *reader) valueOf(start int, branch int64) any {
+	switch branch {
 	case valueNull:
 		return nil
 	case valueBoolean:
