@@ -12,8 +12,8 @@ import (
 
 // FuzzParseJSON: ParseJSON never panics, and whatever it accepts must
 // validate, emit, and parse back to an equal tree with the same JSON
-// (accept-then-crash is a bug). TakeValue and Inspect agree with
-// FromOwnedValue on every tree.
+// (accept-then-crash is a bug). TakeValue, ParseBulk (as Fold uses it) and Inspect agree
+// with FromOwnedValue on every tree.
 func FuzzParseJSON(f *testing.F) {
 	// Every conformance case canvas is a seed.
 	if data, err := os.ReadFile("testdata/cases.jsonl"); err == nil {
@@ -100,6 +100,11 @@ func checkTakeAndInspect(t *testing.T, data []byte) {
 	got, err := TakeValue(tree(), lim)
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) || err == nil && !got.Equal(want) {
 		t.Fatalf("TakeValue: %v, FromOwnedValue: %v", err, wantErr)
+	}
+	lazyTree, _ := value.DecodeCanvasJSON(data)
+	bulk, err, _, _ := parseAsProjector(lazyTree, lim)
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || err == nil && !bulk.Equal(want) {
+		t.Fatalf("ParseBulk, or TakeValue after it: %v, FromOwnedValue: %v", err, wantErr)
 	}
 	in, err := Inspect(tree(), lim, now)
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {

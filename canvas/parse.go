@@ -55,12 +55,20 @@ func FromOwnedValue(v any, lim Limits) (*Signature, error) {
 // set to nil once it is parsed, so that its dict is garbage as soon as its
 // Signature is made, and a large canvas's tree and its Signatures are not
 // whole in memory together. The rest of the tree is left as it is, and
-// what the Signature shares (args, kwargs) is kept by it.
+// what the Signature shares (args, kwargs) is kept by it. v may hold
+// *value.Lazy members (value.DecodeCanvasJSON, events.Codec.DecodeShared):
+// each is decoded as it is parsed, and what a Signature keeps of the tree
+// (a task's kwargs) has its *value.Lazy decoded.
 func TakeValue(v any, lim Limits) (*Signature, error) {
-	if err := value.Check(v); err != nil {
+	if err := value.CheckLazy(v); err != nil {
 		return nil, fromValueError("", err)
 	}
-	return parseTree(v, lim.withDefaults(), true)
+	p := parser{lim: lim.withDefaults(), take: true, lazy: true}
+	s, perr := p.sig(v, 1)
+	if perr != nil {
+		return nil, perr
+	}
+	return s, nil
 }
 
 // Inspection is what Inspect found in a canvas.
@@ -117,6 +125,8 @@ type parser struct {
 	lim   Limits
 	nodes int
 	take  bool // TakeValue: clear each list of signatures as it is parsed
+	bulk  bool // ParseBulk: keep long lists of lazy members in bulk
+	lazy  bool // the tree may hold *value.Lazy where a Signature keeps values
 	// inspect, for Inspect, notes what it finds, and lists of signatures
 	// are parsed and let go; room is CheckDates's.
 	inspect *Inspection
@@ -227,15 +237,23 @@ func (p *parser) structure(s *Signature, kwargs map[string]any, depth int) *Erro
 	switch s.Kind {
 	case KindTask:
 		if len(kwargs) > 0 { // nil as for a Signature built in Go: a chord of 100,000 tasks makes as many empty maps
-			s.Kwargs = kwargs
+			k, err := p.own(kwargs)
+			if err != nil {
+				return err
+			}
+			s.Kwargs = k
 		}
 	case KindChain, KindGroup:
-		tasks, err := p.members(kwargs, "tasks", depth)
+		tasks, err := p.members(s, kwargs, "tasks", depth, s.Kind == KindGroup)
 		if err != nil {
 			return err
 		}
 		s.Tasks = tasks
-		s.Kwargs = without(kwargs, "tasks")
+		k, err := p.own(without(kwargs, "tasks"))
+		if err != nil {
+			return err
+		}
+		s.Kwargs = k
 	case KindChord:
 		return p.chord(s, kwargs, depth)
 	case KindMap, KindStarmap, KindChunks:
@@ -244,8 +262,10 @@ func (p *parser) structure(s *Signature, kwargs map[string]any, depth int) *Erro
 	return nil
 }
 
-// members parses kwargs[key], a list of signatures one level down.
-func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signature, *Error) {
+// members parses kwargs[key], a list of signatures one level down, the
+// members of s. A group's or a chord header's (bulk) may be kept in bulk
+// (ParseBulk): s.bulk is set then, and no Signature returned.
+func (p *parser) members(s *Signature, kwargs map[string]any, key string, depth int, bulk bool) ([]*Signature, *Error) {
 	raw, ok := kwargs[key]
 	if !ok || raw == nil {
 		return nil, errAt(key, "missing")
@@ -254,19 +274,20 @@ func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signa
 	if !ok {
 		return nil, errAt(key, "expected a list")
 	}
+	if bulk {
+		if ok, err := p.inBulk(list, key, depth); err != nil || ok {
+			if ok {
+				s.bulk = &bulkTasks{list: list, depth: depth + 1, lim: p.lim}
+			}
+			return nil, err
+		}
+	}
 	var out []*Signature
 	if p.inspect == nil {
 		out = make([]*Signature, len(list))
 	}
 	for i, e := range list {
-		if l, ok := e.(*value.Lazy); ok { // from value.DecodeCanvasJSON, for Inspect
-			d, err := l.Decode()
-			if err != nil {
-				return nil, errAt(key+"["+strconv.Itoa(i)+"]", err.Error())
-			}
-			e = d
-		}
-		m, err := p.sig(e, depth+1)
+		m, err := p.member(e, depth+1)
 		if err != nil {
 			return nil, err.under(key + "[" + strconv.Itoa(i) + "]")
 		}
@@ -281,6 +302,32 @@ func (p *parser) members(kwargs map[string]any, key string, depth int) ([]*Signa
 	return out, nil
 }
 
+// member parses e, a member of a list of signatures, at depth: a dict, or
+// a *value.Lazy (from value.DecodeCanvasJSON or events.Codec.DecodeShared)
+// decoded first.
+func (p *parser) member(e any, depth int) (*Signature, *Error) {
+	if l, ok := e.(*value.Lazy); ok {
+		d, err := l.Decode()
+		if err != nil {
+			return nil, errAt("", err.Error())
+		}
+		e = d
+	}
+	return p.sig(e, depth)
+}
+
+// own returns a dict of values that a Signature keeps, its *value.Lazy
+// members decoded when the parser is given them (lazy).
+func (p *parser) own(m map[string]any) (map[string]any, *Error) {
+	if !p.lazy || m == nil {
+		return m, nil
+	}
+	if _, err := value.Materialize(m); err != nil {
+		return nil, errAt("", err.Error())
+	}
+	return m, nil
+}
+
 // chord reads {"header": GROUP or [SIG, ...], "body": SIG, "kwargs": {}}.
 // Other keys of a chord's kwargs are ignored (Celery folds them into the
 // kwargs it passes on, which nothing reads).
@@ -289,7 +336,7 @@ func (p *parser) chord(s *Signature, kwargs map[string]any, depth int) *Error {
 	case nil:
 		return errAt("header", "missing")
 	case []any:
-		tasks, err := p.members(kwargs, "header", depth)
+		tasks, err := p.members(s, kwargs, "header", depth, true)
 		if err != nil {
 			return err
 		}
@@ -302,7 +349,7 @@ func (p *parser) chord(s *Signature, kwargs map[string]any, depth int) *Error {
 		if g.Kind != KindGroup {
 			return errAt("header", "expected a group or a list of signatures")
 		}
-		s.Tasks, g.Tasks = g.Tasks, nil
+		g.MoveTasks(s)
 		s.HeaderGroup = g
 	default:
 		return errAt("header", "expected a group or a list of signatures")
@@ -384,7 +431,9 @@ func (p *parser) mapping(s *Signature, kwargs map[string]any, depth int) *Error 
 	} else {
 		s.Kwargs = without(kwargs, "task", "it")
 	}
-	return nil
+	var err *Error
+	s.Kwargs, err = p.own(s.Kwargs)
+	return err
 }
 
 // checkArgLists checks that every element of a starmap's or chunks' it is

@@ -21,6 +21,9 @@ const (
 // Values in Args, Kwargs and It follow the rules of package value.
 type Signature struct {
 	Kind Kind
+	// Immutable marks Celery's .si(): inputs are not prepended and extra
+	// kwargs are not merged; only options merge.
+	Immutable bool
 	// Task is the task name. For composites it is Celery's name for the
 	// kind ("celery.chain", ...), or whatever the wire form carried.
 	Task string
@@ -33,9 +36,6 @@ type Signature struct {
 	Kwargs map[string]any
 	// Options are the execution options (task_id, link, queue, ...).
 	Options Options
-	// Immutable marks Celery's .si(): inputs are not prepended and extra
-	// kwargs are not merged; only options merge.
-	Immutable bool
 
 	// Tasks holds the members of a chain or group, and the header of a chord.
 	Tasks []*Signature
@@ -57,6 +57,10 @@ type Signature struct {
 	// and the builders' default). Celery itself drops these attributes when
 	// it reads a chord; Fugue keeps them for whoever wants them.
 	HeaderGroup *Signature
+
+	// bulk holds the members TakeValueBulk checked and did not parse
+	// (then Tasks is nil).
+	bulk *bulkTasks
 
 	// err is the first error a builder met, such as an argument that is
 	// not a value; Validate and MarshalJSON report it.
