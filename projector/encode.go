@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+
+	"github.com/fugue-run/fugue/value"
 )
 
 // The state records have one deterministic binary form, used for the state
@@ -32,7 +34,9 @@ func AppendWorkflow(b []byte, w *Workflow) []byte {
 	return b
 }
 
-// AppendCanvas appends the encoding of a workflow's canvas.
+// AppendCanvas appends the encoding of a workflow's canvas. Its members
+// may be *value.Lazy (events.Codec.DecodeShared): each is decoded, one at
+// a time, and encoded as the dict it is.
 func AppendCanvas(b []byte, canvas map[string]any) []byte {
 	// Sized first: a chord of 100,000 is a record of megabytes, which
 	// append would otherwise grow (and copy) a quarter at a time.
@@ -183,6 +187,8 @@ func appendValue(b []byte, v any) []byte {
 			b = appendValue(b, e)
 		}
 		return b
+	case *value.Lazy:
+		return appendValue(b, decodeLazy(v))
 	case map[string]any:
 		b = binary.AppendUvarint(append(b, tagMap), uint64(len(v)))
 		var small [8]string // a signature's keys, without an allocation
@@ -201,7 +207,8 @@ func appendValue(b []byte, v any) []byte {
 	}
 }
 
-// valueSize is len(appendValue(nil, v)).
+// valueSize is len(appendValue(nil, v)), or more where v holds a
+// *value.Lazy.
 func valueSize(v any) int {
 	switch v := v.(type) {
 	case nil, bool:
@@ -226,9 +233,27 @@ func valueSize(v any) int {
 			n += stringSize(len(k)) + valueSize(e)
 		}
 		return n
+	case *value.Lazy:
+		// Not decoded just to be sized: its Avro text (from
+		// events.Codec.DecodeShared) is no shorter than this encoding
+		// (the same tags, lengths and numbers, but a byte more for a
+		// bool, a block's end and a negative block's size), so it sizes
+		// the buffer (a hint: a longer value grows it).
+		return 1 + v.Len()
 	default:
 		panic(fmt.Sprintf("projector: %T is not a value", v))
 	}
+}
+
+// decodeLazy decodes a canvas member that was checked when its event was
+// decoded: an error is a bug (its record changed), as a value of another
+// type is to appendValue.
+func decodeLazy(l *value.Lazy) map[string]any {
+	m, err := l.Decode()
+	if err != nil {
+		panic("projector: " + err.Error())
+	}
+	return m
 }
 
 // stringSize is the size of a string of n bytes as appendString writes it.

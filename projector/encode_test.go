@@ -1,10 +1,14 @@
 package projector
 
 import (
+	"bytes"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fugue-run/fugue/events"
+	"github.com/fugue-run/fugue/value"
 )
 
 func TestRecordRoundTrip(t *testing.T) {
@@ -58,5 +62,48 @@ func TestValueSize(t *testing.T) {
 	c := map[string]any{"task": "celery.group", "kwargs": map[string]any{"tasks": vals}}
 	if n := testing.AllocsPerRun(10, func() { AppendCanvas(nil, c) }); n != 1 && !raceEnabled {
 		t.Errorf("AppendCanvas made %v allocations, want 1", n)
+	}
+}
+
+// TestAppendCanvasShared checks that a canvas whose members the engine left
+// undecoded (events.Codec.DecodeShared) encodes as the same canvas decoded
+// whole, into a buffer that valueSize sized: no member's text is shorter
+// than its encoding here.
+func TestAppendCanvasShared(t *testing.T) {
+	t.Parallel()
+	c, err := events.NewCodec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := []any{nil, true, false, int64(-1 << 62), 1.5, "", "ü", []byte{0, 1}, []any{}, map[string]any{}, []any{map[string]any{"k": []any{nil, false}}}}
+	tasks := make([]any, 100)
+	for i := range tasks {
+		tasks[i] = map[string]any{"task": "tasks.echo", "args": []any{odd[i%len(odd)], int64(i)}, "kwargs": map[string]any{"b": true}, "immutable": i%2 == 0}
+	}
+	canvas := map[string]any{"task": "celery.group", "kwargs": map[string]any{"tasks": tasks}}
+	b, err := c.Encode(&events.Event{ID: "s", Workflow: "wf", Body: &events.WorkflowSubmitted{Canvas: canvas}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := c.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, err := c.DecodeShared(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := shared.Body.(*events.WorkflowSubmitted).Canvas
+	if _, ok := sc["kwargs"].(map[string]any)["tasks"].([]any)[0].(*value.Lazy); !ok {
+		t.Fatal("DecodeShared decoded the members: the test checks nothing")
+	}
+	want := AppendCanvas(nil, whole.Body.(*events.WorkflowSubmitted).Canvas)
+	size := 1 + valueSize(sc)
+	got := AppendCanvas(nil, sc)
+	if !bytes.Equal(got, want) {
+		t.Fatal("the shared canvas encodes otherwise")
+	}
+	if len(got) > size {
+		t.Fatalf("encoded in %d bytes, sized for %d", len(got), size)
 	}
 }

@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"errors"
 	"github.com/fugue-run/fugue/canvas"
 )
 
@@ -154,12 +155,35 @@ func spliceGroups(members []*canvas.Signature) []*canvas.Signature {
 			out = append(out, n)
 			continue
 		}
-		for _, inner := range n.Tasks {
+		// A group kept in bulk (canvas.ParseBulk) is spliced in whole: its
+		// members are parsed here, not one at a time as Compile would.
+		eachTask(n, func(inner *canvas.Signature) {
 			out = append(out, withPartials(inner, n))
-		}
+		})
 	}
 	return out
 }
+
+// eachTask calls fn with each member of s (canvas.Signature.EachTask). A
+// member kept in bulk that is not a plain task (canvas.ErrNotBulk) ends
+// normalize with a bulkError panic, which compile recovers and returns:
+// the caller then parses the canvas whole. Any other error is a bug: the
+// members of a normalised signature are handed out once.
+func eachTask(s *canvas.Signature, fn func(*canvas.Signature)) {
+	err := s.EachTask(func(_ int, t *canvas.Signature) error {
+		fn(t)
+		return nil
+	})
+	if errors.Is(err, canvas.ErrNotBulk) {
+		panic(bulkError{err})
+	}
+	if err != nil {
+		panic("projector: " + err.Error())
+	}
+}
+
+// bulkError carries EachTask's ErrNotBulk out of normalize.
+type bulkError struct{ err error }
 
 // withPartials applies the partial arguments of composite outer to s, as
 // outer would when it starts s, where s takes outer's place (spliced in or
@@ -185,15 +209,15 @@ func normalizeChain(s *canvas.Signature) *canvas.Signature {
 		// written with (maybe_unroll_group), before member groups were
 		// spliced in: len(m.Tasks). A chunks is no group here: never
 		// unrolled or dropped, however many parts it has.
-		if n.Kind == canvas.KindChain || (n.Kind == canvas.KindGroup && len(m.Tasks) == 1) {
+		if n.Kind == canvas.KindChain || (n.Kind == canvas.KindGroup && m.NumTasks() == 1) {
 			n.Options = structuralOptions(n.Options) // n is normalize's copy
 		}
 		switch {
 		case n.Kind == canvas.KindChain && !hasOwnOptions(n) && !hasPartials(n):
 			steps = append(steps, n.Tasks...)
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 0:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && n.NumTasks() == 0:
 			// An empty group in a chain is dropped.
-		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && len(n.Tasks) == 1 && len(m.Tasks) == 1:
+		case n.Kind == canvas.KindGroup && !hasOwnOptions(n) && n.NumTasks() == 1 && m.NumTasks() == 1:
 			steps = append(steps, withPartials(n.Tasks[0], n))
 		default:
 			steps = append(steps, n)
@@ -208,11 +232,11 @@ func normalizeChain(s *canvas.Signature) *canvas.Signature {
 		if (st.Kind == canvas.KindGroup || st.Kind == canvas.KindChunks) && i+1 < len(steps) {
 			header := *st
 			header.Kind = canvas.KindGroup
-			header.Tasks = nil
 			st = &canvas.Signature{
 				Kind: canvas.KindChord, Task: "celery.chord",
-				Tasks: st.Tasks, HeaderGroup: &header, Body: steps[i+1],
+				HeaderGroup: &header, Body: steps[i+1],
 			}
+			header.MoveTasks(st)
 			i++
 		}
 		out = append(out, st)

@@ -167,7 +167,16 @@ func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
 
 // compile is Compile; index says to index every id while it compiles,
 // which only a canvas that gives a task_id below its root needs.
-func compile(wf string, sig *canvas.Signature, index bool) (*Plan, error) {
+func compile(wf string, sig *canvas.Signature, index bool) (_ *Plan, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok := r.(bulkError)
+			if !ok {
+				panic(r)
+			}
+			err = b.err
+		}
+	}()
 	root := normalize(sig)
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
 	// node array and the id index a dozen times over.
@@ -179,6 +188,9 @@ func compile(wf string, sig *canvas.Signature, index bool) (*Plan, error) {
 	c.add(root, -1, 0, false, noOptions, true)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
 		c.pendingCallbacks[k]()
+	}
+	if c.err != nil {
+		return nil, c.err
 	}
 	if c.twice != "" {
 		return nil, usedTwice(wf, sig, c.twice)
@@ -228,6 +240,8 @@ type compiler struct {
 	// twice is the first id found on two nodes.
 	twice            string
 	pendingCallbacks []func()
+	// err is the first error of a list's members handed out (a bug).
+	err error
 }
 
 // name gives node i id; given says that i's signature gives it as its
@@ -324,13 +338,19 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 	case canvas.KindGroup, canvas.KindChunks:
 		kind = GroupNode
 		down := newPassing(opts, true)
-		members = make([]int32, 0, len(s.Tasks))
-		for k, m := range s.Tasks {
+		members = make([]int32, 0, s.NumTasks())
+		// One member at a time: members kept in bulk
+		// (canvas.ParseBulk) are parsed as they come and let go.
+		err := s.EachTask(func(k int, m *canvas.Signature) error {
 			j := c.add(m, i, int32(k), false, down.to(m, false), true)
 			// A group here is one normalize kept for its own options; a
 			// chunks (KindChunks) gives its list as one element.
 			c.plan.Nodes[j].Spliced = m.Kind == canvas.KindGroup
 			members = append(members, j)
+			return nil
+		})
+		if err != nil && c.err == nil {
+			c.err = err
 		}
 	case canvas.KindChord:
 		kind = ChordNode
@@ -342,7 +362,7 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 			*header = *s.HeaderGroup
 			header.Options = structuralOptions(s.HeaderGroup.Options)
 		}
-		header.Tasks = s.Tasks
+		s.MoveTasks(header)
 		members = make([]int32, 0, 2)
 		members = append(members, c.add(header, i, 0, false, newPassing(headerOpts, true).to(header, false), true))
 		members = append(members, c.add(s.Body, i, 1, false, newPassing(opts, false).to(s.Body, true), false))
@@ -408,6 +428,7 @@ func size(s *canvas.Signature) int {
 		for _, m := range s.Tasks {
 			n += size(m)
 		}
+		n += s.InBulk() // plain tasks
 	case canvas.KindChord:
 		n++ // the header group
 		if s.HeaderGroup != nil {
@@ -416,6 +437,7 @@ func size(s *canvas.Signature) int {
 		for _, m := range s.Tasks {
 			n += size(m)
 		}
+		n += s.InBulk()
 		n += size(s.Body)
 	}
 	return n

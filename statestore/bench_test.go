@@ -181,6 +181,49 @@ func BenchmarkSubmitFrozenChord(b *testing.B) {
 	}
 }
 
+// BenchmarkSubmitChord decodes the record of a chord of 100,000 header
+// tasks submitted, as the engine does (events.Codec.DecodeShared, whose
+// members Fold decodes one at a time), or decoded whole (Decode), and
+// folds it into a store, handing the event over as the engine does, and
+// commits it.
+func BenchmarkSubmitChord(b *testing.B) {
+	const n = 100_000
+	c, err := events.NewCodec()
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec, err := c.Encode(submitEvent("wf", chord(n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, shared := range []bool{false, true} {
+		b.Run(fmt.Sprintf("shared=%t", shared), func(b *testing.B) {
+			decode := c.Decode
+			if shared {
+				decode = c.DecodeShared
+			}
+			f := projector.New(projector.Config{})
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				s, _ := setup(b)
+				b.StartTimer()
+				ev, err := decode(rec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				txn := s.Begin()
+				if err := f.FoldEachTaking(txn, ev, func(*events.Event) {}); err != nil {
+					b.Fatal(err)
+				}
+				if err := txn.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkHash hashes a store that folded a chord of 100,000 header
 // tasks: what `engine serve` spends on the state hash it logs as it stops.
 func BenchmarkHash(b *testing.B) {

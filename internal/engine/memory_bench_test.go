@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,6 +47,11 @@ import (
 // to run; run with GOGC=5 for figures that follow it closely:
 //
 //	GOGC=5 go test -run x -bench ChordPeakHeap -benchtime 1x ./internal/engine
+//
+// With FUGUE_PEAK_HEAP_PROFILE=<file>, the heap profile at the engine's
+// largest live heap is written to <file> (each time the peak grows by
+// 1 MB): `go tool pprof -sample_index=inuse_space -top <file>` says what
+// the peak is made of.
 func BenchmarkChordPeakHeap(b *testing.B) {
 	brokers := kafkatest.Brokers(b)
 	for _, n := range []int{10_000, 100_000} {
@@ -163,6 +171,9 @@ type heapSampler struct {
 	marked atomic.Uint64 // 1 + the GC cycles completed at mark; 0: not marked
 	// peaks, written by the sampling goroutine until stop
 	p heapPeaks
+	// profileFailed: a FUGUE_PEAK_HEAP_PROFILE that could not be written
+	// was reported.
+	profileFailed bool
 }
 
 // heapPeaks are the largest samples: of heapObjects (heap), of heapLive
@@ -196,7 +207,27 @@ func (sm *heapSampler) sample() {
 	case m == 0:
 		sm.p.before = max(sm.p.before, live)
 	case gcCycles() >= m+1: // a GC that started after the mark has ended
+		if path := os.Getenv("FUGUE_PEAK_HEAP_PROFILE"); path != "" && live > sm.p.after+(1<<20) {
+			sm.profile(path)
+		}
 		sm.p.after = max(sm.p.after, live)
+	}
+}
+
+// profile writes the heap profile (as of the last GC) to path, for
+// FUGUE_PEAK_HEAP_PROFILE. A profile that cannot be written is reported
+// once, and the samples go on.
+func (sm *heapSampler) profile(path string) {
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil && !sm.profileFailed {
+		sm.profileFailed = true
+		fmt.Fprintln(os.Stderr, "heap profile:", err)
 	}
 }
 

@@ -298,7 +298,7 @@ func (rp *replayer) decode(fetches kgo.Fetches, b *replayBatch) {
 				}
 				continue
 			}
-			ev, err := rp.codec.Decode(r.Value)
+			ev, err := rp.codec.DecodeShared(r.Value)
 			if err != nil || string(r.Key) != ev.Workflow {
 				continue // set aside by the live engine
 			}

@@ -418,7 +418,7 @@ func idleEnd(ctx context.Context, sess *kgo.GroupTransactSession) error {
 // apply folds one record. produce is nil while catching up. It reports
 // whether timers were scheduled.
 func (e *Engine) apply(txn *statestore.Txn, r *kgo.Record, produce producer) (bool, error) {
-	ev, err := e.codec.Decode(r.Value)
+	ev, err := e.codec.DecodeShared(r.Value)
 	if err != nil {
 		e.deadLetter(r, produce, "decode: "+err.Error())
 		return false, nil
