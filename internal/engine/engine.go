@@ -221,6 +221,8 @@ type Engine struct {
 	// go to them by the hundred thousand.
 	queues  map[string]string
 	evTopic string
+	// slab is where the fold loop encodes its outputs (slab.go).
+	slab slab
 	// timerWake is signalled when new timers were committed.
 	timerWake chan struct{}
 	// ended is how the last transactions ended (hanging.go).

@@ -558,7 +558,7 @@ func (e *Engine) deadLetter(r *kgo.Record, produce producer, reason string) {
 // its result from the event (the state keeps it). A task message's o
 // becomes the failure that goes out in its place.
 func (e *Engine) record(o *events.Event) ([]byte, error) {
-	val, err := e.codec.Encode(o)
+	val, err := e.slab.encode(e.codec, o)
 	var ee *events.EncodeError
 	switch {
 	case errors.As(err, &ee):
