@@ -61,6 +61,12 @@
 // values, as in Celery's JSON. EncodeCanvas and DecodeCanvas do the same for
 // a Signature record on its own, with its own schema and fingerprint.
 //
+// DecodeShared is Decode for the engine, which reads a submission's canvas
+// once, a member at a time: it leaves each member of a list of 64 or more
+// signatures (kwargs.tasks or kwargs.header) as a *value.Lazy, checked as
+// Decode would read it but decoded from the record only when it is read.
+// Its Event shares the record's bytes.
+//
 // # Errors
 //
 // Decode never panics, whatever the bytes (FuzzDecode, FuzzResolve). What
