@@ -170,11 +170,15 @@ func (c *Codec) AppendEncode(dst []byte, e *Event) ([]byte, error) {
 // or a *DecodeError (wrapping ErrTruncated, ErrMalformed, ErrTooDeep or an
 // *UnknownBodyError). Decode never panics, and the Event shares no memory
 // with b.
-func (c *Codec) Decode(b []byte) (*Event, error) {
+func (c *Codec) Decode(b []byte) (*Event, error) { return c.decode(b, false) }
+
+// decode is Decode, and DecodeShared with share.
+func (c *Codec) decode(b []byte, share bool) (*Event, error) {
 	r, err := c.event.open(b)
 	if err != nil {
 		return nil, err
 	}
+	r.share = share
 	e := &Event{}
 	r.envelope(e)
 	e.Body = r.body()

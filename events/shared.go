@@ -26,20 +26,7 @@ const lazyMin = 64
 //
 // Unlike Decode's, the Event shares b, which must not change while the
 // Event or a value from it is used.
-func (c *Codec) DecodeShared(b []byte) (*Event, error) {
-	r, err := c.event.open(b)
-	if err != nil {
-		return nil, err
-	}
-	r.share = true
-	e := &Event{}
-	r.envelope(e)
-	e.Body = r.body()
-	if err := r.close(); err != nil {
-		return nil, err
-	}
-	return e, nil
-}
+func (c *Codec) DecodeShared(b []byte) (*Event, error) { return c.decode(b, true) }
 
 // place is where a Value lies in a canvas, for DecodeShared: whether a
 // list there holds signatures.
@@ -83,7 +70,8 @@ func (r *reader) valueAt(p place) any {
 	return r.valueOf(start, branch)
 }
 
-// dictAt is dict for a dict at p.
+// dictAt reads a map<Value> at p; never nil unless the read failed. A key
+// that repeats keeps its last value.
 func (r *reader) dictAt(p place) map[string]any {
 	if !r.enter(MaxDepth) {
 		return nil

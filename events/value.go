@@ -168,22 +168,7 @@ func (r *reader) list() []any {
 
 // dict reads a map<Value>; never nil unless the read failed. A key that
 // repeats keeps its last value.
-func (r *reader) dict() map[string]any {
-	if !r.enter(MaxDepth) {
-		return nil
-	}
-	defer r.leave()
-	n := r.blockCount(1 + minValue)
-	m := make(map[string]any, prealloc(n))
-	for n > 0 {
-		for i := 0; i < n && r.err == nil; i++ {
-			k := r.key()
-			m[k] = r.value()
-		}
-		n = r.blockCount(1 + minValue)
-	}
-	return m
-}
+func (r *reader) dict() map[string]any { return r.dictAt(placeOther) }
 
 // key reads a dict key. The keys of Celery's signature shape are not
 // copied: a chord of 100,000 tasks carries 600,000 of them.
