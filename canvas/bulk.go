@@ -44,15 +44,7 @@ type bulkTasks struct {
 // that, ParseBulk leaves v as it is (it does not take it apart), and what a
 // Signature keeps of it (a task's kwargs) has its *value.Lazy decoded.
 func ParseBulk(v any, lim Limits) (*Signature, error) {
-	if err := value.CheckLazy(v); err != nil {
-		return nil, fromValueError("", err)
-	}
-	p := parser{lim: lim.withDefaults(), bulk: true, lazy: true}
-	s, perr := p.sig(v, 1)
-	if perr != nil {
-		return nil, perr
-	}
-	return s, nil
+	return parseLazy(v, parser{lim: lim.withDefaults(), bulk: true})
 }
 
 // Bulky reports whether canvas tree v holds a list that ParseBulk may keep

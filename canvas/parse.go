@@ -60,10 +60,15 @@ func FromOwnedValue(v any, lim Limits) (*Signature, error) {
 // each is decoded as it is parsed, and what a Signature keeps of the tree
 // (a task's kwargs) has its *value.Lazy decoded.
 func TakeValue(v any, lim Limits) (*Signature, error) {
+	return parseLazy(v, parser{lim: lim.withDefaults(), take: true})
+}
+
+// parseLazy parses a tree that may hold *value.Lazy members with p.
+func parseLazy(v any, p parser) (*Signature, error) {
 	if err := value.CheckLazy(v); err != nil {
 		return nil, fromValueError("", err)
 	}
-	p := parser{lim: lim.withDefaults(), take: true, lazy: true}
+	p.lazy = true
 	s, perr := p.sig(v, 1)
 	if perr != nil {
 		return nil, perr
