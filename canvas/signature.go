@@ -58,7 +58,7 @@ type Signature struct {
 	// it reads a chord; Fugue keeps them for whoever wants them.
 	HeaderGroup *Signature
 
-	// bulk holds the members TakeValueBulk checked and did not parse
+	// bulk holds the members ParseBulk kept unparsed
 	// (then Tasks is nil).
 	bulk *bulkTasks
 

@@ -15,7 +15,7 @@ const lazyMin = 64
 
 // DecodeShared is Decode for a reader that reads a submission's canvas
 // once, a member at a time, and lets it go, as the engine's Fold does with
-// canvas.TakeValueBulk. The members of a list of signatures of lazyMin (64)
+// canvas.ParseBulk. The members of a list of signatures of lazyMin (64)
 // or more — kwargs.tasks or kwargs.header of the canvas, of a member, of a
 // chord's header or body, at any depth — are left as *value.Lazy: checked
 // as Decode would decode them, with its errors, but decoded from b only

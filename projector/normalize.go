@@ -2,6 +2,7 @@ package projector
 
 import (
 	"errors"
+
 	"github.com/fugue-run/fugue/canvas"
 )
 

@@ -240,7 +240,9 @@ type compiler struct {
 	// twice is the first id found on two nodes.
 	twice            string
 	pendingCallbacks []func()
-	// err is the first error of a list's members handed out (a bug).
+	// err is the first error of a group's members handed out:
+	// canvas.ErrNotBulk, for a member kept in bulk that is not a plain
+	// task.
 	err error
 }
 

@@ -215,9 +215,9 @@ func (d *fastDecoder) skipMembers(depth int, end byte) (deepest int, ok bool) {
 	}
 }
 
-// Materialize decodes every *Lazy in v (from DecodeCanvasJSON) in place,
-// so that v is a value tree, and returns it. Only the lists and dicts that
-// held a *Lazy are written to.
+// Materialize decodes every *Lazy in v (from DecodeCanvasJSON or another
+// decoder) in place, so that v is a value tree, and returns it. Only the
+// lists and dicts that held a *Lazy are written to.
 func Materialize(v any) (any, error) {
 	switch x := v.(type) {
 	case *Lazy:
