@@ -58,7 +58,6 @@ func (s *lazySink) Null()           { s.b = appendLong(s.b, valueNull) }
 func (s *lazySink) Bool(v bool)     { s.b = appendBool(appendLong(s.b, valueBoolean), v) }
 func (s *lazySink) Int(v int64)     { s.b = appendLong(appendLong(s.b, valueLong), v) }
 func (s *lazySink) Float(v float64) { s.b = appendDouble(appendLong(s.b, valueDouble), v) }
-func (s *lazySink) Bytes(v []byte)  { s.b = appendBytes(appendLong(s.b, valueBytes), v) }
 func (s *lazySink) String(v []byte) {
 	s.b = append(appendLong(appendLong(s.b, valueString), int64(len(v))), v...)
 }

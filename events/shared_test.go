@@ -220,3 +220,26 @@ func TestDecodeSharedTooDeep(t *testing.T) {
 		t.Fatalf("DecodeShared: %v, Decode: %v", err, wantErr)
 	}
 }
+
+// TestDecodeSharedMembersDoNotEmit: a member DecodeShared left lazy has no
+// JSON text for value.Lazy.Emit, which fails instead of giving nothing,
+// and says it is not JSON (appendLazy decodes such a member instead).
+func TestDecodeSharedMembersDoNotEmit(t *testing.T) {
+	t.Parallel()
+	c := newTestCodec(t)
+	b := encode(t, c, &Event{ID: "s", Workflow: "w", Body: &WorkflowSubmitted{Canvas: sharedGroup(sharedList(lazyMin, sharedMember))}})
+	ev, err := c.DecodeShared(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, ok := ev.Body.(*WorkflowSubmitted).Canvas["kwargs"].(map[string]any)["tasks"].([]any)[0].(*value.Lazy)
+	if !ok {
+		t.Fatal("the first member is not lazy")
+	}
+	if l.JSON() {
+		t.Error("a member of an Avro record reads as JSON text")
+	}
+	if err := l.Emit(new(lazySink)); err == nil {
+		t.Error("Emit of a member of an Avro record did not fail")
+	}
+}

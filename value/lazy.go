@@ -2,9 +2,6 @@ package value
 
 import (
 	"errors"
-	"fmt"
-	"maps"
-	"slices"
 	"sync"
 )
 
@@ -58,12 +55,6 @@ type LazySource interface {
 	// DecodeLazy decodes the dict at [start, end) as the decoder would have
 	// decoded it in place, with its members of lists of signatures lazy.
 	DecodeLazy(start, end int) (map[string]any, error)
-}
-
-// lazyEmitter is a LazySource that gives Emit a span's values straight
-// from its text.
-type lazyEmitter interface {
-	EmitLazy(start, end int, s Sink) error
 }
 
 // NewLazy returns a Lazy for the dict at [start, end) of src, whose arrays
@@ -282,15 +273,14 @@ func CheckLazy(v any) error {
 // with their number, a dict as BeginDict, each key (Key) followed by its
 // value, and EndDict with the number of keys as written (a repeated key
 // is given each time; the last is the one DecodeJSON keeps). The bytes
-// given to String, Bytes and Key are valid only until the call returns;
-// those of String and Key are valid UTF-8 when they come from JSON text.
+// given to String and Key are valid UTF-8 and valid only until the call
+// returns.
 type Sink interface {
 	Null()
 	Bool(bool)
 	Int(int64)
 	Float(float64)
 	String([]byte)
-	Bytes([]byte) // never from JSON text
 	BeginList()
 	EndList(n int)
 	BeginDict()
@@ -300,27 +290,22 @@ type Sink interface {
 
 // Emit gives s the object l decodes to, in the order its text writes it,
 // without making it: what Decode's dict holds, read in one pass. Members
-// that Decode would leave lazy are emitted as the dicts they are. A Lazy
-// of another source than DecodeCanvasJSON is decoded, and its dicts' keys
-// are given sorted, each once.
+// that Decode would leave lazy are emitted as the dicts they are. Only a
+// Lazy of DecodeCanvasJSON has text to read (JSON); another's Emit fails.
 func (l *Lazy) Emit(s Sink) error {
-	if e, ok := l.src.(lazyEmitter); ok {
-		return e.EmitLazy(l.start, l.end, s)
+	doc, ok := l.src.(*lazyDoc)
+	if !ok {
+		return errNotJSON
 	}
-	m, err := l.Decode()
-	if err != nil {
-		return err
-	}
-	return emitTree(m, s)
-}
-
-func (doc *lazyDoc) EmitLazy(start, end int, s Sink) error {
-	d := fastDecoder{data: doc.text, pos: start}
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' || !d.emit(s) || d.pos != end {
+	d := fastDecoder{data: doc.text, pos: l.start}
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' || !d.emit(s) || d.pos != l.end {
 		return errLazy
 	}
 	return nil
 }
+
+// errNotJSON is Emit's error for a Lazy that is not JSON text.
+var errNotJSON = errors.New("value: a lazy member that is not JSON text has nothing to emit: decode it")
 
 // emit reads the value at d.pos, checked by DecodeCanvasJSON, into s.
 func (d *fastDecoder) emit(s Sink) bool {
@@ -410,45 +395,4 @@ func (d *fastDecoder) emit(s Sink) bool {
 		return ok
 	}
 	return false
-}
-
-// emitTree gives s the value tree v, whose members may be *Lazy, as Emit
-// would give its text: a dict's keys sorted.
-func emitTree(v any, s Sink) error {
-	switch x := v.(type) {
-	case nil:
-		s.Null()
-	case bool:
-		s.Bool(x)
-	case int64:
-		s.Int(x)
-	case float64:
-		s.Float(x)
-	case string:
-		s.String([]byte(x))
-	case []byte:
-		s.Bytes(x)
-	case []any:
-		s.BeginList()
-		for _, e := range x {
-			if err := emitTree(e, s); err != nil {
-				return err
-			}
-		}
-		s.EndList(len(x))
-	case map[string]any:
-		s.BeginDict()
-		for _, k := range slices.Sorted(maps.Keys(x)) {
-			s.Key([]byte(k))
-			if err := emitTree(x[k], s); err != nil {
-				return err
-			}
-		}
-		s.EndDict(len(x))
-	case *Lazy:
-		return x.Emit(s)
-	default:
-		return newError(fmt.Sprintf("%T is not a value", v))
-	}
-	return nil
 }

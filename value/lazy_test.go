@@ -209,7 +209,6 @@ func (b *treeSink) Bool(v bool)     { b.stack = append(b.stack, v) }
 func (b *treeSink) Int(v int64)     { b.stack = append(b.stack, v) }
 func (b *treeSink) Float(v float64) { b.stack = append(b.stack, v) }
 func (b *treeSink) String(v []byte) { b.stack = append(b.stack, string(v)) }
-func (b *treeSink) Bytes(v []byte)  { b.stack = append(b.stack, append([]byte(nil), v...)) }
 func (b *treeSink) Key(v []byte)    { b.stack = append(b.stack, string(v)) }
 func (b *treeSink) BeginList()      { b.open = append(b.open, len(b.stack)) }
 func (b *treeSink) BeginDict()      { b.open = append(b.open, len(b.stack)) }
