@@ -100,7 +100,7 @@ func (r *reader) members() []any {
 	var src *lazyList
 	if n >= lazyMin {
 		if r.rec == nil {
-			r.rec = &sharedRecord{buf: r.buf, fp: r.fp, resolved: r.resolved}
+			r.rec = &sharedRecord{buf: r.buf}
 		}
 		src = &lazyList{rec: r.rec, level: r.depth + 1}
 	}
@@ -190,11 +190,9 @@ func (r *reader) skipDict() {
 // DecodeShared share. DecodeLazy locks it: a tree may be read from more
 // than one goroutine.
 type sharedRecord struct {
-	buf      []byte
-	fp       uint64
-	resolved bool
-	mu       sync.Mutex
-	lastStr  any // the reader's, carried from one member to the next
+	buf     []byte
+	mu      sync.Mutex
+	lastStr any // the reader's, carried from one member to the next
 }
 
 // lazyList is the value.LazySource of the members of one list: its
@@ -214,7 +212,8 @@ func (s *lazyList) DecodeLazy(start, end int) (map[string]any, error) {
 	rec := s.rec
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	r := reader{buf: rec.buf, pos: start, depth: s.level - 1, fp: rec.fp, resolved: rec.resolved, lastStr: rec.lastStr, share: true, rec: rec}
+	// Its errors are errShared: the span was read once before without any.
+	r := reader{buf: rec.buf, pos: start, depth: s.level - 1, lastStr: rec.lastStr, share: true, rec: rec}
 	m := r.dictAt(placeSig)
 	rec.lastStr = r.lastStr
 	if r.err != nil || r.pos != end {
