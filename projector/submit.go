@@ -43,22 +43,30 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 		}
 	}
 	var plan *Plan
+	var reason string
 	if take && canvas.Bulky(c) {
 		// Compile reads a group's members one at a time: a long list of
 		// them left undecoded is never whole in memory, decoded or parsed.
-		// Any error, or a member that is not a plain task, and the canvas
-		// is parsed whole below, which finds the error in its place.
-		var err error
-		if plan, err = x.compileBulk(c); err != nil && !errors.Is(err, errBulk) {
+		// A refusal, or a member that is not a plain task, and the canvas
+		// is parsed whole below, which finds the reason in its place.
+		if plan, _, err = x.compileWith(canvas.ParseBulk, c); err != nil {
 			x.fail(err)
 			return
 		}
 	}
 	if plan == nil {
-		var ok bool
-		if plan, ok = x.compileWhole(c, take); !ok {
+		parse := canvas.FromOwnedValue
+		if take {
+			parse = canvas.TakeValue
+		}
+		if plan, reason, err = x.compileWith(parse, c); err != nil {
+			x.fail(err)
 			return
 		}
+	}
+	if plan == nil {
+		x.reject(reason)
+		return
 	}
 	// FindTask finds the workflow id and the ids made up from it in the
 	// plan; a task_id given below the root is claimed. A composite that
@@ -75,67 +83,31 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	x.start(0, nil, nil, "", nil)
 }
 
-// errBulk is compileBulk's error for a canvas it cannot compile.
-var errBulk = errors.New("projector: not compiled in bulk")
-
-// compileBulk compiles a canvas from events.Codec.DecodeShared with its
-// long lists of members kept in bulk (canvas.ParseBulk). It fails with
-// errBulk where the canvas, or its parse in bulk, has an error, and with
-// the State's error where it has one.
-func (x *folding) compileBulk(c map[string]any) (*Plan, error) {
-	sig, err := canvas.ParseBulk(c, x.f.cfg.Limits)
-	if err == nil {
-		err = sig.CheckDates(time.UnixMicro(x.ev.Time))
-	}
-	if err == nil {
-		var conflict *IDConflictError
-		if err = CheckIDs(x.st, x.ev.Workflow, sig); err != nil && !errors.As(err, &conflict) {
-			return nil, err
-		}
-	}
-	if err != nil {
-		return nil, errBulk
-	}
-	plan, err := Compile(x.ev.Workflow, sig)
-	if err != nil {
-		return nil, errBulk
-	}
-	return plan, nil
-}
-
-// compileWhole parses a canvas whole and compiles it. It rejects the
-// workflow, or fails the Fold, and reports false where it cannot.
-// take says that c is handed over, and may be taken apart.
-func (x *folding) compileWhole(c map[string]any, take bool) (*Plan, bool) {
-	parse := canvas.FromOwnedValue
-	if take {
-		parse = canvas.TakeValue
-	}
+// compileWith parses c with parse, checks its dates and ids and compiles
+// it. It returns the plan, or the reason the canvas is refused, or the
+// State's error.
+func (x *folding) compileWith(parse func(any, canvas.Limits) (*canvas.Signature, error), c map[string]any) (*Plan, string, error) {
 	sig, err := parse(c, x.f.cfg.Limits)
 	if err == nil {
 		err = sig.CheckDates(time.UnixMicro(x.ev.Time))
 	}
 	if err != nil {
-		x.reject(err.Error())
-		return nil, false
+		return nil, err.Error(), nil
 	}
 	// No id of it may be another workflow's. Checked before the plan is
 	// compiled, which would be alive beside the canvas meanwhile.
 	if err := CheckIDs(x.st, x.ev.Workflow, sig); err != nil {
 		var conflict *IDConflictError
 		if errors.As(err, &conflict) {
-			x.reject(err.Error())
-		} else {
-			x.fail(err)
+			return nil, err.Error(), nil
 		}
-		return nil, false
+		return nil, "", err
 	}
 	plan, err := Compile(x.ev.Workflow, sig)
 	if err != nil {
-		x.reject(err.Error())
-		return nil, false
+		return nil, err.Error(), nil
 	}
-	return plan, true
+	return plan, "", nil
 }
 
 func (x *folding) reject(reason string) {
