@@ -3,7 +3,6 @@ package canvas
 import (
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/fugue-run/fugue/value"
 )
@@ -148,12 +147,8 @@ func (p *parser) inBulk(list []any, key string, depth int) (bool, *Error) {
 	if !allLazy(list) {
 		return false, nil
 	}
-	if err := p.enter(depth + 1); err != nil {
-		return false, err.under(key + "[0]")
-	}
-	p.nodes += len(list) - 1 // enter counted one
-	if p.nodes > p.lim.MaxNodes {
-		return false, &Error{Msg: "signature count exceeds the limit of " + strconv.Itoa(p.lim.MaxNodes), Err: ErrLimit}
+	if err := p.enterN(depth+1, len(list)); err != nil {
+		return false, err.under(key)
 	}
 	return true, nil
 }

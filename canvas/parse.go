@@ -139,11 +139,14 @@ type parser struct {
 }
 
 // enter counts one more signature at depth and enforces the limits.
-func (p *parser) enter(depth int) *Error {
+func (p *parser) enter(depth int) *Error { return p.enterN(depth, 1) }
+
+// enterN is enter for n signatures at depth.
+func (p *parser) enterN(depth, n int) *Error {
 	if depth > p.lim.MaxDepth {
 		return &Error{Msg: fmt.Sprintf("nesting depth %d exceeds the limit of %d", depth, p.lim.MaxDepth), Err: ErrLimit}
 	}
-	p.nodes++
+	p.nodes += n
 	if p.nodes > p.lim.MaxNodes {
 		return &Error{Msg: fmt.Sprintf("signature count exceeds the limit of %d", p.lim.MaxNodes), Err: ErrLimit}
 	}
