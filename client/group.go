@@ -54,7 +54,7 @@ func (r *AsyncResult) Group() (*GroupResult, error) {
 	}
 	i := int32(0)
 	for {
-		n := &plan.Nodes[i]
+		n := plan.Node(i)
 		switch {
 		case n.Kind == projector.ChainNode && len(n.Members) > 0:
 			i = n.Members[len(n.Members)-1]
@@ -76,7 +76,7 @@ func (r *AsyncResult) Group() (*GroupResult, error) {
 // resultTask is the id of the task whose result is node i's.
 func resultTask(p *projector.Plan, i int32) string {
 	for {
-		n := &p.Nodes[i]
+		n := p.Node(i)
 		switch {
 		case n.Kind == projector.ChainNode && len(n.Members) > 0:
 			i = n.Members[len(n.Members)-1]

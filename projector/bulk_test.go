@@ -65,12 +65,12 @@ func TestCompileBulkAlike(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got.Nodes) != len(want.Nodes) {
-				t.Fatalf("%d nodes, want %d", len(got.Nodes), len(want.Nodes))
+			if got.Len() != want.Len() {
+				t.Fatalf("%d nodes, want %d", got.Len(), want.Len())
 			}
-			for i := range want.Nodes {
-				if !reflect.DeepEqual(got.Nodes[i], want.Nodes[i]) {
-					t.Fatalf("node %d:\n%+v\nwant\n%+v", i, got.Nodes[i], want.Nodes[i])
+			for i := range int32(want.Len()) {
+				if !reflect.DeepEqual(got.Node(i), want.Node(i)) {
+					t.Fatalf("node %d:\n%+v\nwant\n%+v", i, got.Node(i), want.Node(i))
 				}
 			}
 			if !reflect.DeepEqual(got, want) {

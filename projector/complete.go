@@ -12,7 +12,7 @@ import (
 // caller has set its status already; a revoked node keeps Revoked. A
 // revocation runs no errback (see revocation and errbackError).
 func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
-	pn := &x.w.Plan.Nodes[i]
+	links, ebs, callback := x.w.Plan.callbacks(i)
 	switch {
 	case n.Status == Revoked:
 		n.Err = err
@@ -21,27 +21,27 @@ func (x *folding) complete(i int32, n *Node, ok bool, result any, err *Error) {
 	default:
 		n.Status, n.Err = Failure, err
 	}
-	if links := pn.Links(); ok && len(links) > 0 {
+	if ok && len(links) > 0 {
 		from, parent := x.w.Plan.resultTask(i), x.source(i)
 		for _, l := range links {
 			x.fire(l, []any{result}, from, parent, nil)
 		}
-	} else if ebs := pn.Errbacks(); !ok && len(ebs) > 0 {
+	} else if !ok && len(ebs) > 0 {
 		if eb := x.errbackError(i, err); eb != nil {
 			for _, l := range ebs {
 				x.fire(l, []any{eb.TaskID}, eb.TaskID, eb.TaskID, eb)
 			}
 		}
 	}
-	switch {
-	case pn.Callback:
+	switch parent := x.w.Plan.parent(i); {
+	case callback:
 		if invariants {
 			check(x.w.Outstanding > 0, "workflow %s: callback %s finished with none outstanding", x.w.ID, x.w.Plan.ID(i))
 		}
 		x.w.Outstanding--
 		x.dirty = true
-	case pn.Parent >= 0:
-		x.childDone(pn.Parent, i, ok, result, err)
+	case parent >= 0:
+		x.childDone(parent, i, ok, result, err)
 	default:
 		x.w.RootDone, x.w.Result, x.w.Err = true, result, err
 		switch {
@@ -76,12 +76,13 @@ func (x *folding) fire(l int32, in []any, from, parent string, pf *Error) {
 // that started it ("" for none). Never a composite's id, which names no
 // task.
 func (x *folding) source(i int32) string {
-	nodes := x.w.Plan.Nodes
+	p := x.w.Plan
 	for {
-		n := &nodes[i]
+		if p.Kind(i) == TaskNode {
+			return p.ID(i)
+		}
+		n := p.Node(i)
 		switch {
-		case n.Kind == TaskNode:
-			return x.w.Plan.ID(i)
 		case n.Kind == ChordNode:
 			i = n.Members[1]
 		case len(n.Members) > 0: // a chain or a group
@@ -94,8 +95,8 @@ func (x *folding) source(i int32) string {
 
 // childDone tells composite p that its member c finished.
 func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
-	pp := &x.w.Plan.Nodes[p]
-	pos := x.w.Plan.Nodes[c].Pos
+	pp := x.w.Plan.Node(p) // a composite: never packed
+	pos := x.w.Plan.pos(c)
 	n := x.node(p)
 	if n.Status.Terminal() {
 		return
@@ -121,7 +122,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		if invariants {
 			check(n.Done <= size, "group %s counted %d of %d members", x.w.Plan.ID(p), n.Done, size)
 		}
-		if pp.Parent >= 0 && x.w.Plan.Nodes[pp.Parent].Kind == ChordNode && pp.Pos == 0 {
+		if pp.Parent >= 0 && x.w.Plan.Kind(pp.Parent) == ChordNode && pp.Pos == 0 {
 			chord := x.w.Plan.ID(pp.Parent)
 			x.emit("", events.ChordCounterID(chord, pos), &events.ChordCounterIncremented{
 				Chord: chord, Index: pos, Count: n.Done, Size: size,
@@ -137,7 +138,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		results := make([]any, 0, size)
 		for _, m := range pp.Members {
 			r := x.node(m).Result
-			if inner, ok := r.([]any); ok && x.w.Plan.Nodes[m].Spliced {
+			if inner, ok := r.([]any); ok && x.w.Plan.spliced(m) {
 				results = append(results, inner...)
 				continue
 			}
@@ -163,7 +164,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 			Message: "Dependency " + err.TaskID + " raised " + raisedRepr(err.Type, err.Message),
 			TaskID:  x.w.Plan.resultTask(body),
 		}
-		if x.w.Plan.Nodes[body].Kind == GroupNode {
+		if x.w.Plan.Kind(body) == GroupNode {
 			x.failGroupBody(body, err)
 		}
 		bn := x.node(body)
@@ -186,8 +187,8 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 // completes.
 func (x *folding) failGroupBody(body int32, err *Error) {
 	p := x.w.Plan
-	for _, m := range p.Nodes[body].Members {
-		if p.Nodes[m].Spliced {
+	for _, m := range p.Node(body).Members {
+		if p.spliced(m) {
 			continue
 		}
 		id, ebs := p.resultErrbacks(m)
@@ -244,7 +245,10 @@ func (x *folding) errbackError(i int32, err *Error) *Error {
 	if err == nil || !revocation(err) {
 		return err
 	}
-	for _, m := range x.w.Plan.Nodes[i].Members {
+	if x.w.Plan.Kind(i) == TaskNode {
+		return nil
+	}
+	for _, m := range x.w.Plan.Node(i).Members {
 		if e := x.errbackError(m, x.node(m).Err); e != nil {
 			return e
 		}

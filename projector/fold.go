@@ -264,7 +264,7 @@ func (x *folding) current(attempt int32) (int32, *Node) {
 		return 0, nil
 	}
 	i, ok := x.w.Plan.Lookup(x.ev.Task)
-	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
+	if !ok || x.w.Plan.Kind(i) != TaskNode {
 		return 0, nil
 	}
 	n := x.node(i)

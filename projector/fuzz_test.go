@@ -228,7 +228,7 @@ func (d *driver) step() {
 		}
 		w := d.workflow()
 		target, task := wf, ""
-		if i := d.r.n(len(w.Plan.Nodes) + 1); i > 0 {
+		if i := d.r.n(w.Plan.Len() + 1); i > 0 {
 			target = w.Plan.ID(int32(i - 1))
 			task = target
 		}
@@ -352,9 +352,8 @@ func (d *driver) checkTerminals(after events.Event) {
 	if w.Plan == nil {
 		return
 	}
-	for i := range w.Plan.Nodes {
-		pn := &w.Plan.Nodes[i]
-		if pn.Kind != projector.TaskNode {
+	for i := range w.Plan.Len() {
+		if w.Plan.Kind(int32(i)) != projector.TaskNode {
 			continue
 		}
 		n, err := d.st.Node(w, int32(i))

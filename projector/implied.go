@@ -32,11 +32,13 @@ type IdleReader interface {
 // impliedParent returns the group that would have dispatched task node i
 // without writing it, -1 when i is not a direct task member of a group.
 func impliedParent(p *Plan, i int32) int32 {
-	pn := &p.Nodes[i]
-	if pn.Kind != TaskNode || pn.Parent < 0 || p.Nodes[pn.Parent].Kind != GroupNode {
+	if p.Kind(i) != TaskNode {
 		return -1
 	}
-	return pn.Parent
+	if g := p.parent(i); g >= 0 && p.Kind(g) == GroupNode {
+		return g
+	}
+	return -1
 }
 
 // impliedGroup returns the group node that dispatched task node i of w
@@ -61,7 +63,13 @@ func impliedGroup(w *Workflow, i int32, n *Node, group func(int32) (*Node, error
 // to when it dispatched it: its call, its parent and the failure its group
 // was started with, sent and not yet started.
 func fillImplied(p *Plan, i int32, n, g *Node) {
-	n.Args, n.Kwargs = call(&p.Nodes[i], g.Args, g.Kwargs)
+	var buf PlanNode
+	fillCall(p.nodeIn(i, &buf), n, g)
+}
+
+// fillCall is fillImplied for the member whose plan node is pn.
+func fillCall(pn *PlanNode, n, g *Node) {
+	n.Args, n.Kwargs = call(pn, g.Args, g.Kwargs)
 	n.Parent, n.Failure = g.Parent, g.Failure
 	n.Status, n.Dispatched = Pending, true
 }
@@ -73,14 +81,16 @@ func fillImplied(p *Plan, i int32, n, g *Node) {
 // Dispatched once every other member was started and written, so that
 // nothing started meanwhile reads a member as implied.
 func (x *folding) startMembers(i int32, n *Node, args []any, kw map[string]any, parent string, pf *Error) {
-	pn := &x.w.Plan.Nodes[i]
+	pn := x.w.Plan.Node(i)
 	now := time.UnixMicro(x.ev.Time)
 	n.Args, n.Kwargs = args, kw
+	var buf PlanNode
 	for _, m := range pn.Members {
-		if x.plain(m, now) {
+		// Made once: a packed member is decoded each time (Plan.Node).
+		if pm := x.w.Plan.nodeIn(m, &buf); x.plain(m, pm, now) {
 			var t Node
-			fillImplied(x.w.Plan, m, &t, n)
-			x.dispatch(m, &t)
+			fillCall(pm, &t, n)
+			x.dispatchAs(m, pm, &t)
 			continue
 		}
 		x.start(m, args, kw, parent, pf)
@@ -89,10 +99,10 @@ func (x *folding) startMembers(i int32, n *Node, args []any, kw map[string]any, 
 	x.putNode(i, n)
 }
 
-// plain reports whether member m, about to be started at now, is a task
-// start would dispatch at once and that has no node written yet.
-func (x *folding) plain(m int32, now time.Time) bool {
-	pm := &x.w.Plan.Nodes[m]
+// plain reports whether member m, plan node pm, about to be started at
+// now, is a task start would dispatch at once and that has no node
+// written yet.
+func (x *folding) plain(m int32, pm *PlanNode, now time.Time) bool {
 	if pm.Kind != TaskNode {
 		return false
 	}

@@ -66,7 +66,7 @@ func TestPassedOptionsCoverEveryOption(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		member := p.Nodes[1] // the chain
+		member := *p.Node(1) // the chain
 		if member.Kind != ChainNode {
 			t.Fatalf("%s: node 1 is %v, want the chain", name, member.Kind)
 		}
@@ -97,7 +97,7 @@ func TestMembersShareWhatIsPassed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b, c := p.Nodes[1].Options, p.Nodes[2].Options, p.Nodes[3].Options
+	a, b, c := p.Node(1).Options, p.Node(2).Options, p.Node(3).Options
 	if a != c || a.Queue != "q" || a.TaskID != "" {
 		t.Errorf("members without options: %p %+v and %p %+v, want one shared value with queue q and no task_id", a, a, c, c)
 	}
@@ -107,8 +107,8 @@ func TestMembersShareWhatIsPassed(t *testing.T) {
 	if own.Options.Queue != "own" {
 		t.Errorf("the member's own options changed: %+v", own.Options)
 	}
-	if p.Nodes[0].Options.TaskID != "g" {
-		t.Errorf("the group lost its task_id: %+v", p.Nodes[0].Options)
+	if p.Node(0).Options.TaskID != "g" {
+		t.Errorf("the group lost its task_id: %+v", p.Node(0).Options)
 	}
 	if !reflect.DeepEqual(*noOptions, canvas.Options{}) {
 		t.Errorf("noOptions was modified: %+v", noOptions)

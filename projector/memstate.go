@@ -37,7 +37,7 @@ func (s *MemState) PutWorkflow(w *Workflow) error {
 		s.workflows[w.ID] = m
 	}
 	if m.nodes == nil && w.Plan != nil { // Fold puts a new workflow before its plan too
-		m.nodes = make([]Node, len(w.Plan.Nodes))
+		m.nodes = make([]Node, w.Plan.Len())
 	}
 	m.w = w
 	return nil

@@ -24,10 +24,11 @@ const (
 // pre-order; node 0 is the canvas root, and callbacks (link, link_error)
 // are further roots with Parent -1 and Callback set. Its id is Plan.ID's.
 //
-// A chord of 100,000 tasks makes 100,000 nodes, which stay in memory while
-// it runs: the fields are ordered so that none is padded, a made-up id is
-// not kept (Plan.ID makes it again), and the rare callbacks are behind a
-// pointer.
+// A plan keeps a PlanNode for each node but a group's plain task members,
+// which it packs (packed.go): a canvas can hold many nodes that are not
+// such members too (a group of 100,000 chains), so the fields are ordered
+// so that none is padded, a made-up id is not kept (Plan.ID makes it
+// again), and the rare callbacks are behind a pointer.
 type PlanNode struct {
 	// id is the node's id when it is not the one Plan.ID makes up: its
 	// task_id option, or the id a composite took when it gave way.
@@ -93,7 +94,11 @@ func (n *PlanNode) Errbacks() []int32 {
 // Plan is a compiled canvas. It is derived deterministically from the
 // canvas and the workflow id, so a replay compiles the same plan.
 type Plan struct {
-	Nodes []PlanNode
+	// nodes are the nodes that are not packed (packed.go), in order;
+	// runs the packed ones, in order.
+	nodes []PlanNode
+	runs  []*packedRun
+	size  int32
 	wf    string
 	// ids are the nodes whose id is not made up, by id.
 	ids map[string]int32
@@ -104,8 +109,8 @@ type Plan struct {
 // gave way to a node below it with the same task_id, "<workflow>.<i>"
 // (the root's too).
 func (p *Plan) ID(i int32) string {
-	if id := p.Nodes[i].id; id != "" {
-		return id
+	if k, r := p.slot(i); r == nil && p.nodes[k].id != "" {
+		return p.nodes[k].id
 	}
 	return madeUp(p.wf, i)
 }
@@ -116,7 +121,10 @@ func (p *Plan) Lookup(id string) (int32, bool) {
 		return i, true
 	}
 	i, ok := madeUpIndex(p.wf, id)
-	if !ok || int(i) >= len(p.Nodes) || p.Nodes[i].id != "" {
+	if !ok || i >= p.size {
+		return 0, false
+	}
+	if k, r := p.slot(i); r == nil && p.nodes[k].id != "" {
 		return 0, false
 	}
 	return i, true
@@ -162,12 +170,13 @@ func madeUpIndex(wf, id string) (int32, bool) {
 // gives a frozen chain its last task's id and a frozen chord its header
 // group's, and apply_async sends canvases frozen.
 func Compile(wf string, sig *canvas.Signature) (*Plan, error) {
-	return compile(wf, sig, !madeUpOnly(wf, sig))
+	return compile(wf, sig, !madeUpOnly(wf, sig), true)
 }
 
 // compile is Compile; index says to index every id while it compiles,
-// which only a canvas that gives a task_id below its root needs.
-func compile(wf string, sig *canvas.Signature, index bool) (_ *Plan, err error) {
+// which only a canvas that gives a task_id below its root needs, and pack
+// to pack plain members (packed.go), which only tests do not.
+func compile(wf string, sig *canvas.Signature, index, pack bool) (_ *Plan, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b, ok := r.(bulkError)
@@ -179,11 +188,14 @@ func compile(wf string, sig *canvas.Signature, index bool) (_ *Plan, err error) 
 	}()
 	root := normalize(sig)
 	// Sized up front: a chord of 100,000 tasks would otherwise grow the
-	// node array and the id index a dozen times over.
-	n := size(root)
-	c := &compiler{wf: wf, plan: &Plan{Nodes: make([]PlanNode, 0, n), wf: wf}}
+	// id index a dozen times over.
+	all, stored := size(root)
+	if !pack {
+		stored = all
+	}
+	c := &compiler{wf: wf, plan: &Plan{nodes: make([]PlanNode, 0, stored), wf: wf}, pack: pack}
 	if index {
-		c.ids = make(map[string]int32, n)
+		c.ids = make(map[string]int32, all)
 	}
 	c.add(root, -1, 0, false, noOptions, true)
 	for k := 0; k < len(c.pendingCallbacks); k++ { // callbacks may add callbacks
@@ -197,22 +209,22 @@ func compile(wf string, sig *canvas.Signature, index bool) (_ *Plan, err error) 
 	}
 	// Keep only the ids that are not made up: a made-up id costs a string
 	// and an index entry per node, and Plan.ID makes it again. Told by
-	// parsing, not by making each one again to compare.
+	// parsing, not by making each one again to compare. (A packed node's
+	// id is always made up, and never kept.)
 	p := c.plan
 	if c.ids == nil {
 		return p, nil // every id is made up
 	}
-	for i := range p.Nodes {
-		n := &p.Nodes[i]
-		if j, ok := madeUpIndex(wf, n.id); ok && j == int32(i) {
+	p.eachStored(func(i int32, n *PlanNode) {
+		if j, ok := madeUpIndex(wf, n.id); ok && j == i {
 			n.id = ""
 		} else {
 			if p.ids == nil {
 				p.ids = map[string]int32{}
 			}
-			p.ids[n.id] = int32(i)
+			p.ids[n.id] = i
 		}
-	}
+	})
 	return p, nil
 }
 
@@ -244,6 +256,11 @@ type compiler struct {
 	// canvas.ErrNotBulk, for a member kept in bulk that is not a plain
 	// task.
 	err error
+	// run is the run of packed members being added to, and names the
+	// index of each of its task names.
+	pack  bool
+	run   *packedRun
+	names map[string]uint64
 }
 
 // name gives node i id; given says that i's signature gives it as its
@@ -258,7 +275,9 @@ func (c *compiler) name(i int32, id string, given bool) {
 		}
 	}
 	c.ids[id] = i
-	c.plan.Nodes[i].id = id
+	if n := c.plan.stored(i); n != nil {
+		n.id = id
+	}
 }
 
 // giveWay gives composite h the id "<workflow>.<h>" in place of the one it
@@ -269,18 +288,30 @@ func (c *compiler) giveWay(h int32) {
 		c.twice = m
 	}
 	c.ids[m] = h
-	c.plan.Nodes[h].id = m
+	c.plan.stored(h).id = m // a composite: never packed
 }
 
 // above reports whether node h is a composite that node i is part of.
 // Callback roots have no parent: a callback is part of nothing.
 func (c *compiler) above(h, i int32) bool {
-	for j := c.plan.Nodes[i].Parent; j >= 0; j = c.plan.Nodes[j].Parent {
+	for j := c.plan.parent(i); j >= 0; j = c.plan.parent(j) {
 		if j == h {
 			return true
 		}
 	}
 	return false
+}
+
+// named names node i: taskID when it gives one, else the id Compile makes
+// up for it. Nothing is named while every id is made up (c.ids nil).
+func (c *compiler) named(i int32, taskID string) {
+	switch {
+	case c.ids == nil:
+	case taskID != "":
+		c.name(i, taskID, true)
+	default:
+		c.name(i, madeUp(c.wf, i), false)
+	}
 }
 
 // usedTwice says where canvas sig gives id, which two nodes of its plan
@@ -304,23 +335,18 @@ func usedTwice(wf string, sig *canvas.Signature, id string) error {
 // when s is a chord's body (which Celery updates with them rather than
 // applies with them).
 func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in *canvas.Options, applied bool) int32 {
-	i := int32(len(c.plan.Nodes))
+	i, k := c.plan.size, len(c.plan.nodes)
 	opts := inherit(&s.Options, in)
 	headerOpts := opts
 	if s.Kind == canvas.KindChord {
 		opts, headerOpts = chordOptions(opts, &s.Options, applied)
 	}
-	c.plan.Nodes = append(c.plan.Nodes, PlanNode{
+	c.plan.nodes = append(c.plan.nodes, PlanNode{
 		Task: s.Task, Args: s.Args, Kwargs: s.Kwargs, Immutable: s.Immutable, Options: opts,
 		Parent: parent, Pos: pos, Callback: callback,
 	})
-	switch id := s.Options.TaskID; {
-	case c.ids == nil:
-	case id != "":
-		c.name(i, id, true)
-	default:
-		c.name(i, madeUp(c.wf, i), false)
-	}
+	c.plan.size++
+	c.named(i, s.Options.TaskID)
 
 	var members []int32
 	kind := TaskNode
@@ -344,10 +370,16 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		// One member at a time: members kept in bulk
 		// (canvas.ParseBulk) are parsed as they come and let go.
 		err := s.EachTask(func(k int, m *canvas.Signature) error {
+			if c.pack && packable(m) {
+				j := c.packMember(m, i, int32(k), inherit(&m.Options, down.to(m, false)))
+				c.named(j, "")
+				members = append(members, j)
+				return nil
+			}
 			j := c.add(m, i, int32(k), false, down.to(m, false), true)
 			// A group here is one normalize kept for its own options; a
 			// chunks (KindChunks) gives its list as one element.
-			c.plan.Nodes[j].Spliced = m.Kind == canvas.KindGroup
+			c.plan.stored(j).Spliced = m.Kind == canvas.KindGroup
 			members = append(members, j)
 			return nil
 		})
@@ -369,7 +401,7 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 		members = append(members, c.add(header, i, 0, false, newPassing(headerOpts, true).to(header, false), true))
 		members = append(members, c.add(s.Body, i, 1, false, newPassing(opts, false).to(s.Body, true), false))
 	}
-	n := &c.plan.Nodes[i]
+	n := &c.plan.nodes[k]
 	n.Kind, n.Members = kind, members
 	// Callbacks are numbered after the whole tree so that a node's members
 	// stay contiguous; their order is still deterministic.
@@ -392,7 +424,7 @@ func (c *compiler) add(s *canvas.Signature, parent, pos int32, callback bool, in
 
 // callbacks returns node i's callbacks, making them the first time.
 func (c *compiler) callbacks(i int32) *nodeCallbacks {
-	n := &c.plan.Nodes[i]
+	n := c.plan.stored(i)
 	if n.cb == nil {
 		n.cb = &nodeCallbacks{}
 	}
@@ -422,39 +454,56 @@ func onlyCallbacks(o *canvas.Options) bool {
 }
 
 // size is the number of plan nodes that add makes of normalised s, its
-// callbacks included.
-func size(s *canvas.Signature) int {
-	n := 1 + callbacks(&s.Options)
-	switch s.Kind {
-	case canvas.KindChain, canvas.KindGroup, canvas.KindChunks:
+// callbacks included: all of them, and those not packed.
+func size(s *canvas.Signature) (all, stored int) {
+	all, stored = callbacks(&s.Options)
+	all++
+	stored++
+	members := func(s *canvas.Signature) {
 		for _, m := range s.Tasks {
-			n += size(m)
+			if packable(m) {
+				all++
+				continue
+			}
+			a, st := size(m)
+			all, stored = all+a, stored+st
 		}
-		n += s.InBulk() // plain tasks
-	case canvas.KindChord:
-		n++ // the header group
-		if s.HeaderGroup != nil {
-			n += callbacks(&s.HeaderGroup.Options)
-		}
-		for _, m := range s.Tasks {
-			n += size(m)
-		}
-		n += s.InBulk()
-		n += size(s.Body)
+		all += s.InBulk() // plain tasks, packed
 	}
-	return n
+	switch s.Kind {
+	case canvas.KindChain:
+		for _, m := range s.Tasks {
+			a, st := size(m)
+			all, stored = all+a, stored+st
+		}
+	case canvas.KindGroup, canvas.KindChunks:
+		members(s)
+	case canvas.KindChord:
+		all++ // the header group
+		stored++
+		if s.HeaderGroup != nil {
+			a, st := callbacks(&s.HeaderGroup.Options)
+			all, stored = all+a, stored+st
+		}
+		members(s)
+		a, st := size(s.Body)
+		all, stored = all+a, stored+st
+	}
+	return all, stored
 }
 
-// callbacks is the number of plan nodes of the callbacks in o.
-func callbacks(o *canvas.Options) int {
-	n := 0
+// callbacks is the number of plan nodes of the callbacks in o: all of
+// them, and those not packed.
+func callbacks(o *canvas.Options) (all, stored int) {
 	for _, l := range o.Link {
-		n += size(l)
+		a, s := size(l)
+		all, stored = all+a, stored+s
 	}
 	for _, l := range o.LinkError {
-		n += size(l)
+		a, s := size(l)
+		all, stored = all+a, stored+s
 	}
-	return n
+	return all, stored
 }
 
 // resultErrbacks is Celery's _result_errbacks (backends/base.py): the id
@@ -463,13 +512,14 @@ func callbacks(o *canvas.Options) int {
 // its own and its members'; a chain or a task only its own.
 func (p *Plan) resultErrbacks(i int32) (string, []int32) {
 	var ebs []int32
-	for p.Nodes[i].Kind == ChordNode {
-		ebs = append(ebs, p.Nodes[i].Errbacks()...)
-		i = p.Nodes[i].Members[1]
+	for p.Kind(i) == ChordNode {
+		ebs = append(ebs, p.Node(i).Errbacks()...)
+		i = p.Node(i).Members[1]
 	}
-	ebs = append(ebs, p.Nodes[i].Errbacks()...)
-	if p.Nodes[i].Kind == GroupNode {
-		for _, m := range p.Nodes[i].Members {
+	_, own, _ := p.callbacks(i)
+	ebs = append(ebs, own...)
+	if p.Kind(i) == GroupNode {
+		for _, m := range p.Node(i).Members {
 			_, more := p.resultErrbacks(m)
 			ebs = append(ebs, more...)
 		}
@@ -481,8 +531,8 @@ func (p *Plan) resultErrbacks(i int32) (string, []int32) {
 // node itself for a task and a group, the last element of a chain, the body
 // of a chord. It is the id Celery's AsyncResult for the node would carry.
 func (p *Plan) resultTask(i int32) string {
-	for {
-		n := &p.Nodes[i]
+	for p.Kind(i) != TaskNode {
+		n := p.Node(i)
 		switch {
 		case n.Kind == ChainNode && len(n.Members) > 0:
 			i = n.Members[len(n.Members)-1]
@@ -492,4 +542,5 @@ func (p *Plan) resultTask(i int32) string {
 			return p.ID(i)
 		}
 	}
+	return p.ID(i)
 }

@@ -62,8 +62,8 @@ func TestCompileSizesExactly(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if len(p.Nodes) != cap(p.Nodes) {
-			t.Errorf("%s: %d nodes, sized for %d", name, len(p.Nodes), cap(p.Nodes))
+		if len(p.nodes) != cap(p.nodes) {
+			t.Errorf("%s: %d nodes stored, sized for %d", name, len(p.nodes), cap(p.nodes))
 		}
 	}
 }
@@ -91,7 +91,7 @@ func TestPlanIDsAndLookup(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
-	for i := range p.Nodes {
+	for i := range p.Len() {
 		id := p.ID(int32(i))
 		if seen[id] {
 			t.Errorf("id %s twice", id)
@@ -104,7 +104,7 @@ func TestPlanIDsAndLookup(t *testing.T) {
 		if i > 0 {
 			madeUp = wf + "." + strconv.Itoa(i)
 		}
-		if kept := p.Nodes[i].id != ""; kept == (id == madeUp) {
+		if kept := p.Node(int32(i)).id != ""; kept == (id == madeUp) {
 			t.Errorf("node %d, id %s: kept %v", i, id, kept)
 		}
 	}
@@ -113,12 +113,12 @@ func TestPlanIDsAndLookup(t *testing.T) {
 			t.Errorf("no node has id %s", id)
 		}
 	}
-	if i, ok := p.Lookup("gave"); !ok || p.Nodes[i].Kind != TaskNode {
+	if i, ok := p.Lookup("gave"); !ok || p.Kind(i) != TaskNode {
 		t.Errorf("the chain did not give way to its task: %d, %v", i, ok)
 	}
 	for _, id := range []string{"", "w", "w.", "w.1.", "w.1.0", "w.1.01", "w.1.+1", "w.1.-1", "w.1.1a", "w.1.1.1",
 		"w.1.2", // node 2 gives task_id mine
-		"w.1." + strconv.Itoa(len(p.Nodes)), "w.1.99999999999999999999", "w.2.1", "xw.1.1"} {
+		"w.1." + strconv.Itoa(p.Len()), "w.1.99999999999999999999", "w.2.1", "xw.1.1"} {
 		if i, ok := p.Lookup(id); ok {
 			t.Errorf("Lookup(%q) = node %d, whose id is %s", id, i, p.ID(i))
 		}
@@ -153,7 +153,7 @@ func TestCompileWithoutIDIndex(t *testing.T) {
 			if got := madeUpOnly(wf, c.sig); got != c.madeUp {
 				t.Fatalf("madeUpOnly = %v, want %v", got, c.madeUp)
 			}
-			indexed, err := compile(wf, c.sig, true)
+			indexed, err := compile(wf, c.sig, true, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,8 +164,8 @@ func TestCompileWithoutIDIndex(t *testing.T) {
 			if !reflect.DeepEqual(plain, indexed) {
 				t.Fatalf("the plan differs from the one compiled with an index of ids")
 			}
-			if len(plain.Nodes) < 3 {
-				t.Fatalf("%d nodes: the test compares little", len(plain.Nodes))
+			if plain.Len() < 3 {
+				t.Fatalf("%d nodes: the test compares little", plain.Len())
 			}
 		})
 	}
@@ -238,8 +238,8 @@ func TestCompileFrozenCanvases(t *testing.T) {
 			t.Fatalf("%s: %v", c["name"], err)
 		}
 		gaveWay := 0
-		for i := range p.Nodes {
-			n, id := &p.Nodes[i], p.ID(int32(i))
+		for i := range p.Len() {
+			n, id := p.Node(int32(i)), p.ID(int32(i))
 			given := n.Options.TaskID
 			switch {
 			case given == "" || id == given:
@@ -267,7 +267,7 @@ func TestCompileFrozenCanvases(t *testing.T) {
 
 // below reports whether node j is part of composite i.
 func below(p *Plan, j, i int32) bool {
-	for k := p.Nodes[j].Parent; k >= 0; k = p.Nodes[k].Parent {
+	for k := p.parent(j); k >= 0; k = p.parent(k) {
 		if k == i {
 			return true
 		}

@@ -10,7 +10,7 @@ func (x *folding) revokeRequested() {
 	if !x.load() {
 		return
 	}
-	if x.ev.Task == "" || x.ev.Task == x.w.ID && x.w.Plan.Nodes[0].Kind != TaskNode {
+	if x.ev.Task == "" || x.ev.Task == x.w.ID && x.w.Plan.Kind(0) != TaskNode {
 		x.revokeWorkflow()
 		return
 	}
@@ -23,7 +23,7 @@ func (x *folding) revokeRequested() {
 
 func (x *folding) revokeWorkflow() {
 	w := x.w
-	for i := range w.Plan.Nodes {
+	for i := range w.Plan.Len() {
 		n := x.node(int32(i))
 		if n.Status.Terminal() {
 			continue
@@ -41,12 +41,12 @@ func (x *folding) revokeWorkflow() {
 
 // markRevoked sets a node Revoked, telling workers when it was sent.
 func (x *folding) markRevoked(i int32, n *Node) {
-	pn := &x.w.Plan.Nodes[i]
-	if pn.Kind == TaskNode && n.Status != Idle && n.Status != Scheduled {
+	task := x.w.Plan.Kind(i) == TaskNode
+	if task && n.Status != Idle && n.Status != Scheduled {
 		id := x.w.Plan.ID(i)
 		x.emit(id, events.RevokedID(id, ReasonRevoked), &events.TaskRevoked{Reason: ReasonRevoked})
 	}
-	if pn.Kind == TaskNode && sent(n) {
+	if task && sent(n) {
 		// A task that was sent shows why it did not finish, as Celery's
 		// result of a revoked task does.
 		n.Err = revokedError(x.w.Plan.ID(i))
@@ -58,9 +58,8 @@ func (x *folding) markRevoked(i int32, n *Node) {
 // reached yet fails as TaskRevokedError when it would start; one that is
 // waiting or running fails now, and its parents see it as a failure.
 func (x *folding) revokeNode(i int32) {
-	pn := &x.w.Plan.Nodes[i]
-	if pn.Kind != TaskNode {
-		for _, m := range pn.Members {
+	if x.w.Plan.Kind(i) != TaskNode {
+		for _, m := range x.w.Plan.Node(i).Members {
 			x.revokeNode(m)
 		}
 		return

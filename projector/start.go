@@ -39,7 +39,7 @@ func call(pn *PlanNode, in []any, inKw map[string]any) ([]any, map[string]any) {
 // start starts node i with the inputs flowing into it. parent is the task
 // whose outcome started it; pf, for an errback, the failure it handles.
 func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, pf *Error) {
-	pn := &x.w.Plan.Nodes[i]
+	pn := x.w.Plan.Node(i)
 	n := x.node(i)
 	if n.Status == Revoked {
 		// Revoked before it was reached: it fails as it starts. Its view
@@ -73,7 +73,7 @@ func (x *folding) start(i int32, in []any, inKw map[string]any, parent string, p
 			timer, id := timerName(timerETA, 0), x.w.Plan.ID(i)
 			x.emit(id, events.TimerScheduledID(id, timer), &events.TimerScheduled{Timer: timer, Due: due})
 		} else {
-			x.dispatch(i, n)
+			x.dispatchAs(i, pn, n)
 		}
 		x.putNode(i, n)
 	case ChainNode:
@@ -126,7 +126,11 @@ func seconds(s float64) int64 {
 
 // dispatch sends the current attempt of task node i.
 func (x *folding) dispatch(i int32, n *Node) {
-	pn := &x.w.Plan.Nodes[i]
+	x.dispatchAs(i, x.w.Plan.Node(i), n)
+}
+
+// dispatchAs is dispatch for task node i whose plan node is pn.
+func (x *folding) dispatchAs(i int32, pn *PlanNode, n *Node) {
 	o := pn.Options
 	d := &events.TaskDispatched{
 		Name: pn.Task, Args: n.Args, Kwargs: n.Kwargs, Attempt: n.Attempt,
@@ -183,7 +187,7 @@ func (x *folding) timerFired(b *events.TimerFired) {
 		return
 	}
 	i, ok := x.w.Plan.Lookup(x.ev.Task)
-	if !ok || x.w.Plan.Nodes[i].Kind != TaskNode {
+	if !ok || x.w.Plan.Kind(i) != TaskNode {
 		return
 	}
 	n := x.node(i)
@@ -230,7 +234,7 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 		return false, err
 	}
 	i, ok := w.Plan.Lookup(task)
-	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
+	if !ok || w.Plan.Kind(i) != TaskNode {
 		return false, nil
 	}
 	n, err := newNodeReader(st, w).node(i)
@@ -246,7 +250,7 @@ func TimerPending(st State, wf, task, timer string) (bool, error) {
 // retry_backoff lives in the autoretry_for wrapper. TaskRetrying records
 // of schema v1 read as autoretries, as Fold treated every retry then.
 func (x *folding) retrying(i int32, n *Node, b *events.TaskRetrying) {
-	pn, id := &x.w.Plan.Nodes[i], x.w.Plan.ID(i)
+	pn, id := x.w.Plan.Node(i), x.w.Plan.ID(i)
 	o := pn.Options
 	if max := x.maxRetries(o); max >= 0 && b.Attempt >= max {
 		err := &Error{

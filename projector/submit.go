@@ -71,13 +71,14 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	// FindTask finds the workflow id and the ids made up from it in the
 	// plan; a task_id given below the root is claimed. A composite that
 	// gave way to a node below it keeps its task_id option but not the id.
-	for k := range plan.Nodes {
-		if t := plan.Nodes[k].Options.TaskID; t != "" {
-			if id := plan.ID(int32(k)); id == t && id != wf {
+	// A packed node gives no task_id.
+	plan.eachStored(func(k int32, n *PlanNode) {
+		if t := n.Options.TaskID; t != "" {
+			if id := plan.ID(k); id == t && id != wf {
 				x.fail(x.st.ClaimTask(id, wf))
 			}
 		}
-	}
+	})
 	x.w.Plan = plan
 	x.fail(x.st.PutWorkflow(x.w))
 	x.start(0, nil, nil, "", nil)

@@ -73,19 +73,18 @@ func Describe(st State, id string) (*WorkflowView, error) {
 	}
 	byID := map[string]*TaskView{}
 	r := newNodeReader(st, w)
-	for i := range w.Plan.Nodes {
-		pn := &w.Plan.Nodes[i]
-		if pn.Kind != TaskNode {
+	for i := range int32(w.Plan.Len()) {
+		if w.Plan.Kind(i) != TaskNode {
 			continue
 		}
-		n, err := r.node(int32(i))
+		n, err := r.node(i)
 		if err != nil {
 			return nil, fmt.Errorf("projector: describe %s: %w", id, err)
 		}
 		if !listed(n) {
 			continue
 		}
-		t := taskView(w.Plan, int32(i), n)
+		t := taskView(w.Plan, i, n)
 		v.Tasks = append(v.Tasks, t)
 		byID[t.ID] = t
 	}
@@ -110,7 +109,7 @@ func listed(n *Node) bool { return sent(n) || n.Err != nil }
 func sent(n *Node) bool { return n.Dispatched || n.Status == Scheduled }
 
 func taskView(p *Plan, i int32, n *Node) *TaskView {
-	pn := &p.Nodes[i]
+	pn := p.Node(i)
 	t := &TaskView{
 		ID: p.ID(i), Name: pn.Task, State: n.Status.String(), Args: n.Args, Kwargs: n.Kwargs,
 		Result: n.Result, Retries: n.Attempt, Children: []string{},
@@ -220,7 +219,7 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 		return w, nil, err
 	}
 	i, ok := w.Plan.Lookup(task)
-	if !ok || w.Plan.Nodes[i].Kind != TaskNode {
+	if !ok || w.Plan.Kind(i) != TaskNode {
 		return w, nil, nil
 	}
 	r := newNodeReader(st, w)
@@ -245,14 +244,13 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 	if indexed {
 		candidates = withImpliedMembers(w.Plan, candidates)
 	} else {
-		candidates = make([]int32, 0, len(w.Plan.Nodes))
-		for j := range w.Plan.Nodes {
-			candidates = append(candidates, int32(j))
+		candidates = make([]int32, 0, w.Plan.Len())
+		for j := range int32(w.Plan.Len()) {
+			candidates = append(candidates, j)
 		}
 	}
 	for _, j := range candidates {
-		pn := &w.Plan.Nodes[j]
-		if j == i || pn.Kind != TaskNode {
+		if j == i || w.Plan.Kind(j) != TaskNode {
 			continue
 		}
 		c, err := r.node(j)
@@ -273,11 +271,11 @@ func LookupTask(st State, task string) (*Workflow, *TaskView, error) {
 func withImpliedMembers(p *Plan, nodes []int32) []int32 {
 	var more []int32
 	for _, j := range nodes {
-		if p.Nodes[j].Kind != GroupNode {
+		if p.Kind(j) != GroupNode {
 			continue
 		}
-		for _, m := range p.Nodes[j].Members {
-			if p.Nodes[m].Kind == TaskNode {
+		for _, m := range p.Node(j).Members {
+			if p.Kind(m) == TaskNode {
 				more = append(more, m)
 			}
 		}

@@ -190,8 +190,8 @@ func TestNodeCacheAfterDiscard(t *testing.T) {
 		t.Fatal(err)
 	}
 	task, ok := w.Plan.Lookup(w.Plan.ID(2))
-	if !ok || w.Plan.Nodes[task].Kind != projector.TaskNode {
-		t.Fatalf("node 2 of a chord is not a header task: %+v", w.Plan.Nodes)
+	if !ok || w.Plan.Kind(task) != projector.TaskNode {
+		t.Fatalf("node 2 of a chord is not a header task: %+v", w.Plan.Node(2))
 	}
 	done := events.Event{ID: "ok", Workflow: "w1", Task: w.Plan.ID(task), Body: &events.TaskSucceeded{Result: int64(4)}}
 	txn := s.Begin()

@@ -56,14 +56,14 @@ func (c *nodeCache) commit(st *txnState) {
 		switch {
 		case e.w.Completed:
 			c.drop(e.id)
-		case e.fresh && e.w.Plan != nil && len(e.w.Plan.Nodes) <= c.max:
+		case e.fresh && e.w.Plan != nil && e.w.Plan.Len() <= c.max:
 			c.drop(e.id) // cannot be there; keeps the count exact regardless
-			for c.n+len(e.w.Plan.Nodes) > c.max {
+			for c.n+e.w.Plan.Len() > c.max {
 				c.evict()
 			}
 			// The Txn's array of a fresh workflow's nodes is what was
 			// committed; the Txn is over, so the cache takes it whole.
-			nodes := newNodeArray(len(e.w.Plan.Nodes))
+			nodes := newNodeArray(e.w.Plan.Len())
 			if e.all != nil {
 				nodes = e.all.nodes
 			}

@@ -12,10 +12,24 @@ import (
 func TestPlanCacheLRU(t *testing.T) {
 	t.Parallel()
 	c := newPlanCache(2)
-	p := func(n int) compiled { return compiled{plan: &projector.Plan{Nodes: make([]projector.PlanNode, n)}} }
+	p := func(n int) compiled { // a plan of n nodes
+		sig := canvas.S("tasks.a")
+		if n > 1 {
+			tasks := make([]*canvas.Signature, n-1)
+			for k := range tasks {
+				tasks[k] = canvas.S("tasks.a")
+			}
+			sig = canvas.Chain(tasks...)
+		}
+		plan, err := projector.Compile("w", sig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return compiled{plan: plan}
+	}
 	c.add("a", p(1))
 	c.add("b", p(2))
-	if got := c.add("a", p(9)); len(got.plan.Nodes) != 1 {
+	if got := c.add("a", p(9)); got.plan.Len() != 1 {
 		t.Fatal("add replaced a cached plan")
 	}
 	c.get("a") // b is now the least recently used
@@ -24,7 +38,7 @@ func TestPlanCacheLRU(t *testing.T) {
 		t.Fatal("b was not evicted")
 	}
 	for id, n := range map[string]int{"a": 1, "c": 3} {
-		if got, ok := c.get(id); !ok || len(got.plan.Nodes) != n {
+		if got, ok := c.get(id); !ok || got.plan.Len() != n {
 			t.Fatalf("%s: %v %v", id, ok, got)
 		}
 	}
@@ -81,8 +95,8 @@ func TestPlanCacheEviction(t *testing.T) {
 				id := fmt.Sprintf("wf%02d", i)
 				w, _ := rd.Workflow(id)
 				m, _ := mem.Workflow(id)
-				if len(w.Plan.Nodes) != len(m.Plan.Nodes) || w.Plan.ID(int32(len(w.Plan.Nodes)-1)) != m.Plan.ID(int32(len(m.Plan.Nodes)-1)) {
-					t.Fatalf("%s: plan of %d nodes, memory %d", id, len(w.Plan.Nodes), len(m.Plan.Nodes))
+				if w.Plan.Len() != m.Plan.Len() || w.Plan.ID(int32(w.Plan.Len()-1)) != m.Plan.ID(int32(m.Plan.Len()-1)) {
+					t.Fatalf("%s: plan of %d nodes, memory %d", id, w.Plan.Len(), m.Plan.Len())
 				}
 			}
 		})

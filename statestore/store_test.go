@@ -272,7 +272,7 @@ func TestStablePointers(t *testing.T) {
 	if n, err := projector.ReadNode(txn, w1, 2); err != nil || n.Status != projector.Pending || !n.Dispatched {
 		t.Fatalf("header member read back as %+v (%v)", n, err)
 	}
-	if _, err := txn.Node(w1, int32(len(w1.Plan.Nodes))); err == nil {
+	if _, err := txn.Node(w1, int32(w1.Plan.Len())); err == nil {
 		t.Fatal("a node beyond the plan was given")
 	}
 	none, err := txn.Workflow("nope")
@@ -568,7 +568,7 @@ func TestCommittedReadsUseTheBlockCache(t *testing.T) {
 		if err != nil || w == nil {
 			t.Fatalf("workflow: %v %v", w, err)
 		}
-		for i := range int32(len(w.Plan.Nodes)) {
+		for i := range int32(w.Plan.Len()) {
 			if _, err := txn.Node(w, i); err != nil {
 				t.Fatal(err)
 			}

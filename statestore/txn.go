@@ -346,7 +346,7 @@ func (t *Txn) nodeEntry(w *projector.Workflow, i int32) (*txnState, *wfEntry, er
 	if st == nil {
 		return nil, nil, ErrTxnDone
 	}
-	if w.Plan != nil && (i < 0 || int(i) >= len(w.Plan.Nodes)) {
+	if w.Plan != nil && (i < 0 || int(i) >= w.Plan.Len()) {
 		return nil, nil, fmt.Errorf("statestore: workflow %s has no node %d", w.ID, i)
 	}
 	return st, st.entry(w), nil
@@ -371,7 +371,7 @@ func (st *txnState) freshNodes(e *wfEntry) *allNodes {
 	if e.all != nil || !e.fresh || e.w == nil || e.w.Plan == nil {
 		return e.all
 	}
-	n := len(e.w.Plan.Nodes)
+	n := e.w.Plan.Len()
 	all := &allNodes{nodes: newNodeArray(n), isPut: make([]bool, n)}
 	if len(st.nodes) > 0 {
 		for i := range int32(n) {

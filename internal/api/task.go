@@ -91,11 +91,11 @@ func describeTask(st projector.State, id string) (*projector.TaskView, bool, err
 	}
 	if t == nil {
 		i, ok := wf.Plan.Lookup(id)
-		if !ok || wf.Plan.Nodes[i].Kind != projector.TaskNode {
+		if !ok || wf.Plan.Kind(i) != projector.TaskNode {
 			return nil, false, nil
 		}
 		t = &projector.TaskView{
-			ID: id, Name: wf.Plan.Nodes[i].Task, State: projector.Pending.String(),
+			ID: id, Name: wf.Plan.Node(i).Task, State: projector.Pending.String(),
 			Args: []any{}, Kwargs: map[string]any{}, Children: []string{},
 		}
 	}

@@ -35,11 +35,11 @@ func snapshotOf(st *projector.MemState) *Snapshot {
 		if w.Plan == nil {
 			continue
 		}
-		nodes := make([]projector.Node, len(w.Plan.Nodes))
+		nodes := make([]projector.Node, w.Plan.Len())
 		for i := range nodes {
 			n, _ := st.Node(live, int32(i))
 			nodes[i] = *n
-			if t := w.Plan.Nodes[i].Options.TaskID; t != "" && t != id {
+			if t := w.Plan.Node(int32(i)).Options.TaskID; t != "" && t != id {
 				s.owners[t] = id
 			}
 		}
