@@ -167,7 +167,12 @@ func (r *reader) body() Body {
 	branch := r.long()
 	switch branch {
 	case bodyWorkflowSubmitted:
-		return &WorkflowSubmitted{Canvas: r.signature()}
+		start := r.pos
+		b := &WorkflowSubmitted{Canvas: r.signature()}
+		if r.share && r.err == nil {
+			b.CanvasAvro = r.buf[start:r.pos:r.pos]
+		}
+		return b
 	case bodyWorkflowRejected:
 		return &WorkflowRejected{Reason: r.str()}
 	case bodyWorkflowCompleted:

@@ -207,6 +207,19 @@ func (c *Codec) AppendEncodeCanvas(dst []byte, canvas map[string]any) ([]byte, e
 	return enc.b, nil
 }
 
+// CanvasHeader returns the header of a single-object Signature record of
+// today's schema: with WorkflowSubmitted.CanvasAvro after it, a record
+// DecodeCanvas reads.
+func (c *Codec) CanvasHeader() []byte {
+	h := c.canvas.header
+	return h[:]
+}
+
+// IsRecord reports whether b begins as a single-object record does (the
+// marker 0xC3 0x01), which tells it from data of other encodings that do
+// not begin with 0xC3.
+func IsRecord(b []byte) bool { return len(b) >= 2 && b[0] == 0xC3 && b[1] == 0x01 }
+
 // DecodeCanvas reads a single-object Signature record into a canvas map
 // with exactly the keys task, args, kwargs, options, subtask_type and
 // immutable. Errors are those of Decode.

@@ -36,6 +36,13 @@ type Failure struct {
 // "options", "subtask_type", "immutable"), see spec/canvas-json.md.
 type WorkflowSubmitted struct {
 	Canvas map[string]any
+	// CanvasAvro is, in an event Codec.DecodeShared read, Canvas as it
+	// lies in the record: the body of a Signature record of today's
+	// schema, which Codec.CanvasHeader makes a record Codec.DecodeCanvas
+	// reads. It shares the record, so that a store can keep the canvas
+	// as it came instead of encoding it again. Nil otherwise; Encode
+	// ignores it.
+	CanvasAvro []byte
 }
 
 // WorkflowRejected says a submission was refused whole and why.

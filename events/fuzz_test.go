@@ -60,6 +60,8 @@ func checkShared(t *testing.T, c *Codec, b []byte, e *Event, err error) {
 		return
 	}
 	if sub, ok := got.Body.(*WorkflowSubmitted); ok {
+		checkCanvasAvro(t, c, sub.CanvasAvro, e.Body.(*WorkflowSubmitted).Canvas)
+		sub.CanvasAvro = nil
 		m, err := value.Materialize(sub.Canvas)
 		if err != nil {
 			t.Fatalf("a lazy member of DecodeShared's canvas does not decode: %v", err)
@@ -70,6 +72,25 @@ func checkShared(t *testing.T, c *Codec, b []byte, e *Event, err error) {
 	wb, werr := c.Encode(e)
 	if !bytes.Equal(gb, wb) || fmt.Sprint(gerr) != fmt.Sprint(werr) {
 		t.Fatal("DecodeShared, its members decoded, differs from Decode")
+	}
+}
+
+// checkCanvasAvro checks that the CanvasAvro of a submission that
+// DecodeShared read is, under CanvasHeader, a Signature record of the
+// canvas that Decode read, want.
+func checkCanvasAvro(t *testing.T, c *Codec, avro []byte, want map[string]any) {
+	t.Helper()
+	if avro == nil {
+		t.Fatal("DecodeShared left CanvasAvro nil")
+	}
+	got, err := c.DecodeCanvas(append(append([]byte(nil), c.CanvasHeader()...), avro...))
+	if err != nil {
+		t.Fatalf("CanvasAvro does not decode: %v", err)
+	}
+	// Printed, which sorts a map's keys and shows NaN, and as what
+	// Decode reads may not encode (a string that is not UTF-8).
+	if g, w := fmt.Sprintf("%#v", got), fmt.Sprintf("%#v", want); g != w {
+		t.Fatalf("CanvasAvro is not the canvas Decode read:\n%s\nwant\n%s", g, w)
 	}
 }
 
@@ -87,6 +108,7 @@ func FuzzResolve(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := c.Decode(append(h[:], body...))
 		checkDecodeError(t, err)
+		checkShared(t, c, append(h[:], body...), e, err)
 		if err == nil {
 			checkStable(t, c, e)
 		}

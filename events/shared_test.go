@@ -133,6 +133,7 @@ func TestDecodeSharedAlike(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			checkCanvasAvro(t, c, got.Body.(*WorkflowSubmitted).CanvasAvro, want.Body.(*WorkflowSubmitted).Canvas)
 			canvas := got.Body.(*WorkflowSubmitted).Canvas
 			top, _ := countLazy(t, canvas, false)
 			_, lists := countLazy(t, canvas, true)

@@ -51,7 +51,11 @@ type Workflow struct {
 	// and leave it out of a workflow it reads back: see State); Plan is
 	// derived from it and is never stored.
 	Canvas map[string]any
-	Plan   *Plan
+	// CanvasAvro is Canvas as its event carried it, when it does
+	// (events.WorkflowSubmitted.CanvasAvro): a State that persists may
+	// keep it instead of encoding Canvas, and drops both once it is put.
+	CanvasAvro []byte
+	Plan       *Plan
 	// Submitted is the time of the WorkflowSubmitted event (µs).
 	Submitted int64
 	Status    Status
@@ -142,9 +146,9 @@ type State interface {
 	// PutWorkflow records a new or changed workflow. Fold puts a new
 	// workflow before it parses its canvas (Plan nil), then again with
 	// its plan, or refused. A State that persists may encode a new
-	// workflow's Canvas at once and set w.Canvas to nil: Fold reads no
-	// canvas back from a workflow, and FoldEachTaking then takes the
-	// event's canvas tree apart as it parses it.
+	// workflow's Canvas at once, or keep its CanvasAvro, and set both to
+	// nil: Fold reads no canvas back from a workflow, and FoldEachTaking
+	// then takes the event's canvas tree apart as it parses it.
 	PutWorkflow(w *Workflow) error
 	// Node returns node i of workflow w (the zero Node when never written).
 	Node(w *Workflow, i int32) (*Node, error)

@@ -18,7 +18,7 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 		x.fail(err)
 		return
 	}
-	x.w = &Workflow{ID: wf, Canvas: b.Canvas, Submitted: x.ev.Time, Status: Pending}
+	x.w = &Workflow{ID: wf, Canvas: b.Canvas, CanvasAvro: b.CanvasAvro, Submitted: x.ev.Time, Status: Pending}
 	x.dirty = true
 	// Put it now: a State that persists encodes the canvas and lets its
 	// value tree go (see State.PutWorkflow), so that a large canvas's tree
@@ -26,6 +26,7 @@ func (x *folding) submitted(b *events.WorkflowSubmitted) {
 	// handed the event over, beside the signatures being parsed. It is put
 	// again at the end, with its plan or refused.
 	x.fail(x.st.PutWorkflow(x.w))
+	x.w.CanvasAvro = nil // a State that keeps it has it: the record is let go with the event
 	take := x.take && x.w.Canvas == nil
 	c := b.Canvas
 	if !take && value.HasLazy(c) {

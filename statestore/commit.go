@@ -31,7 +31,7 @@ func (t *Txn) Commit() error {
 		b = t.s.db.NewBatch() // Pebble's pooled batches grow as they need
 	}
 	defer b.Close()
-	if err := st.write(t.s.db, b); err != nil {
+	if err := st.write(t.s.db, b, t.s.codec.CanvasHeader()); err != nil {
 		return err
 	}
 	if b.Empty() {
@@ -80,7 +80,7 @@ const largeBatch = 64 << 10
 func (st *txnState) sizeHint() int {
 	n := 12 + 32*len(st.applied) + 64*(len(st.tasks)+len(st.timers)) + 128*len(st.dirtyN)
 	for _, e := range st.dirtyW {
-		n += 256 + len(e.canvas)
+		n += 256 + len(e.canvas) + len(e.canvasAvro)
 		if e.all != nil {
 			n += 128 * len(e.all.put)
 		}
@@ -89,7 +89,7 @@ func (st *txnState) sizeHint() int {
 }
 
 // write puts the Txn's changes into b.
-func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
+func (st *txnState) write(db *pebble.DB, b *pebble.Batch, canvasHeader []byte) error {
 	for k, off := range st.applied {
 		st.buf = appendAppliedKey(st.buf[:0], k.topic, k.partition)
 		var prev int64
@@ -116,6 +116,18 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch) error {
 		}
 		if e.fresh {
 			st.buf = appendCanvasKey(st.buf[:0], e.id)
+			if e.canvasAvro != nil {
+				// Written into the batch as it is made, with no record
+				// of its own to copy from.
+				h := canvasHeader
+				op := b.SetDeferred(len(st.buf), len(h)+len(e.canvasAvro))
+				copy(op.Key, st.buf)
+				copy(op.Value[copy(op.Value, h):], e.canvasAvro)
+				if err := op.Finish(); err != nil {
+					return err
+				}
+				continue
+			}
 			v := e.canvas
 			if v == nil { // put without a canvas
 				st.val = projector.AppendCanvas(st.val[:0], e.w.Canvas)

@@ -9,14 +9,15 @@
 // records and projector/encode.go their encodings.
 //
 //	w/<wf>                              workflow header (projector.AppendWorkflow)
-//	c/<wf>                              its canvas, written once (projector.AppendCanvas)
+//	c/<wf>                              its canvas, written once: the Signature record its event carried
+//	                                    (events.Codec.DecodeCanvas), or else projector.AppendCanvas
 //	n/<wf>/<node u32 BE>                node state (projector.AppendNode); a zero node has no record,
 //	                                    nor a task its group dispatched unwritten (projector.ReadNode)
 //	t/<task id>                         the workflow that claimed a task_id
 //	o/<topic>/<partition u32 BE>        last applied offset (int64 as u64 BE)
 //	r/<due u64 BE>/<wf>\x00<task>\x00<name>  a pending timer, in due order (empty value)
 //	k/<wf>/<parent u32 BE><child u32 BE>  node child was started by node parent's outcome (empty value)
-//	m/version                           the store format ("2"; Open marks a "1" store "2"); Open refuses others
+//	m/version                           the store format ("3"; Open marks a "1" or "2" store "3"); Open refuses others
 //	m/child-index                       the k/ records are complete (a store made since they exist)
 //	m/topic/<topic>                     the id Kafka gave the topic the store folds (Store.BindTopic)
 //
@@ -28,8 +29,9 @@
 // and its readers scan the workflow's nodes instead.
 //
 // The state hash (Store.Hash) covers c/, n/, t/ and w/ only, exactly as
-// projector.MemState.Hash does, so a store and an in-memory fold of the
-// same log hash alike. Plans are derived from the canvas and never stored:
+// projector.MemState.Hash does (a canvas as projector.AppendCanvas encodes
+// it, whichever way its record holds it), so a store and an in-memory fold
+// of the same log hash alike. Plans are derived from the canvas and never stored:
 // a Store keeps the most recently used ones in memory (WithPlanCacheSize).
 //
 // # Durability

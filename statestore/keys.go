@@ -27,13 +27,17 @@ var keyVersion = []byte(prefixMeta + "version")
 // Version 2 stores may leave the nodes of a started group's members
 // unwritten (projector's implied nodes); a build that reads only version
 // 1, where every started node has a record, would read them as never
-// started, and must refuse the store instead.
-const formatVersion = "2"
+// started, and must refuse the store instead. Version 3 stores may hold
+// a canvas as the Signature record its event carried, which a build that
+// reads only version 2 would refuse at the first plan it compiled.
+const formatVersion = "3"
 
-// formatUpgraded is the older format this package reads: a version 1
-// store is a version 2 store whose groups all wrote their members. Open
-// marks it version 2 before anything is written to it.
-const formatUpgraded = "1"
+// formatsUpgraded are the older formats this package reads: a version 2
+// store is a version 3 store whose canvases were all encoded by the
+// projector, and a version 1 store is a version 2 store whose groups all
+// wrote their members. Open marks either version 3 before anything is
+// written to it.
+var formatsUpgraded = []string{"1", "2"}
 
 // keyChildIndex marks a store whose child index (k/) is complete: one
 // created by a build that writes it. A store created before has no

@@ -10,6 +10,27 @@ import (
 	"github.com/fugue-run/fugue/projector"
 )
 
+// checkCanvasRecord checks that workflow wf of s, read with its plan no
+// longer cached, compiles from its canvas record to the plan it was
+// folded with, or, refused, reads back with the canvas it was refused.
+func checkCanvasRecord(t *testing.T, s *Store, wf string) {
+	t.Helper()
+	c, cached := s.plans.get(wf)
+	s.plans.remove(wf)
+	w, _, err := s.loadWorkflow(s.db, wf, nil, true) // as the views read it
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case w.Rejected != "":
+		if w.Canvas == nil {
+			t.Fatal("a refused workflow read back without its canvas")
+		}
+	case !cached || !reflect.DeepEqual(w.Plan, c.plan):
+		t.Fatalf("the plan compiled from the canvas record differs from the one folded (cached %v)", cached)
+	}
+}
+
 // TestFoldSharedAlike checks that a submission the engine decodes with
 // events.Codec.DecodeShared, whose long lists of members Fold compiles in
 // bulk (canvas.ParseBulk) or, where it cannot, parses whole, folds into a
@@ -95,6 +116,7 @@ func TestFoldSharedAlike(t *testing.T) {
 				if err := txn.Commit(); err != nil {
 					t.Fatal(err)
 				}
+				checkCanvasRecord(t, s, "wf")
 				return mustHash(t, s), outs
 			}
 			wantHash, want := fold(c.Decode, true, false)

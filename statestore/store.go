@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/bloom"
 
 	"github.com/fugue-run/fugue/canvas"
+	"github.com/fugue-run/fugue/events"
 	"github.com/fugue-run/fugue/projector"
 )
 
@@ -43,6 +47,9 @@ type Store struct {
 	nodes *nodeCache
 	// childIndex says the k/ records are complete (keyChildIndex).
 	childIndex bool
+	// codec reads and writes the canvas records kept as their events
+	// carried them (events.Codec.DecodeCanvas).
+	codec *events.Codec
 
 	// free is a Txn's recycled working memory.
 	freeMu sync.Mutex
@@ -98,11 +105,35 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("statestore: open %s: %w", dir, err)
 	}
 	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion, "child_index", childIndex)
-	s := &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize), childIndex: childIndex}
+	codec, err := events.NewCodec()
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, cfg: cfg, plans: newPlanCache(cfg.planCacheSize), childIndex: childIndex, codec: codec}
 	if cfg.nodeCacheSize > 0 {
 		s.nodes = newNodeCache(cfg.nodeCacheSize)
 	}
 	return s, nil
+}
+
+// decodeCanvas decodes a canvas record: a Signature record, as its event
+// carried it, or one a store of version 2 or before encoded
+// (projector.AppendCanvas), which a store still writes for a canvas that
+// came without its record.
+func (s *Store) decodeCanvas(v []byte) (map[string]any, error) {
+	if events.IsRecord(v) {
+		return s.codec.DecodeCanvas(v)
+	}
+	return projector.DecodeCanvas(v)
+}
+
+func quoted(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = strconv.Quote(v)
+	}
+	return q
 }
 
 // checkFormat checks the format version of the store, writing it into an
@@ -113,16 +144,16 @@ func checkFormat(db *pebble.DB) error {
 	case err == nil:
 		version := string(v)
 		closer.Close()
-		switch version {
-		case formatVersion:
+		switch {
+		case version == formatVersion:
 			return nil
-		case formatUpgraded:
+		case slices.Contains(formatsUpgraded, version):
 			if err := db.Set(keyVersion, []byte(formatVersion), pebble.Sync); err != nil {
 				return fmt.Errorf("statestore: mark the store version %s: %w", formatVersion, err)
 			}
 			return nil
 		}
-		return fmt.Errorf("%w: version %q, this build reads versions %q and %q", ErrFormat, version, formatUpgraded, formatVersion)
+		return fmt.Errorf("%w: version %q, this build reads versions %s and %q", ErrFormat, version, strings.Join(quoted(formatsUpgraded), ", "), formatVersion)
 	case !errors.Is(err, pebble.ErrNotFound):
 		return fmt.Errorf("statestore: read format version: %w", err)
 	}
@@ -214,7 +245,7 @@ func (s *Store) loadWorkflow(src source, id string, buf []byte, views bool) (*pr
 	)
 	buf = appendCanvasKey(buf[:0], id)
 	found, err := get(src, buf, func(v []byte) (err error) {
-		canvas, err = projector.DecodeCanvas(v)
+		canvas, err = s.decodeCanvas(v)
 		return err
 	})
 	if err != nil {
@@ -360,7 +391,16 @@ func (s *Store) Hash() ([32]byte, error) {
 	h := projector.NewHasher()
 	for _, p := range []string{prefixCanvas, prefixNode, prefixTask, prefixWorkflow} {
 		err := scan(snap, p, func(k, v []byte) (bool, error) {
-			if p != prefixNode || !bytes.Equal(v, zeroNode) {
+			switch {
+			case p == prefixCanvas && events.IsRecord(v):
+				// Hashed as the canvas it holds, in the encoding
+				// MemState hashes: not as the bytes its event carried.
+				c, err := s.codec.DecodeCanvas(v)
+				if err != nil {
+					return false, wrap(string(k[len(prefixCanvas):]), err)
+				}
+				h.Add(k, projector.AppendCanvas(nil, c))
+			case p != prefixNode || !bytes.Equal(v, zeroNode):
 				h.Add(k, v)
 			}
 			return true, nil

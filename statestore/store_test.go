@@ -52,22 +52,25 @@ func TestOpenRefusesOtherFormats(t *testing.T) {
 		t.Fatalf("open of a version 99 store: %v, want ErrFormat", err)
 	}
 
-	// A version 1 store is read, and marked version 2 before anything is
-	// written: a build that reads only version 1 refuses it from then on.
-	if err := setVersion(dir, formatUpgraded); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatalf("open of a version 1 store: %v", err)
-	}
-	v, closer, err := s.db.Get(keyVersion)
-	if err != nil || string(v) != formatVersion {
-		t.Fatalf("version 1 store opened: version %q (%v), want %q", v, err, formatVersion)
-	}
-	closer.Close()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
+	// A version 1 or 2 store is read, and marked version 3 before
+	// anything is written: a build that reads only its version refuses it
+	// from then on.
+	for _, old := range formatsUpgraded {
+		if err := setVersion(dir, old); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatalf("open of a version %s store: %v", old, err)
+		}
+		v, closer, err := s.db.Get(keyVersion)
+		if err != nil || string(v) != formatVersion {
+			t.Fatalf("version %s store opened: version %q (%v), want %q", old, v, err, formatVersion)
+		}
+		closer.Close()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// Data without a version is not a store either.

@@ -64,8 +64,11 @@ type claimRef struct{ task, owner string }
 type wfEntry struct {
 	id string
 	w  *projector.Workflow
-	// canvas is a new workflow's canvas record, encoded when it was put.
-	canvas []byte
+	// canvas is a new workflow's canvas record, encoded when it was put;
+	// or canvasAvro, the canvas as its event carried it, which the record
+	// is then made of (canvasRecord).
+	canvas     []byte
+	canvasAvro []byte
 	// exists: the workflow is committed; fresh: it is new in this Txn.
 	exists, fresh, dirty bool
 	// all holds a fresh workflow's nodes once it has a plan (freshNodes).
@@ -243,8 +246,9 @@ func (t *Txn) WorkflowHeader(id string) (*projector.Workflow, error) {
 }
 
 // PutWorkflow implements projector.State. The canvas of a new workflow is
-// written with its first header: it is encoded when the workflow is first
-// put, and w.Canvas is set to nil then (as a workflow read back has none).
+// written with its first header: as its event carried it (w.CanvasAvro),
+// or else encoded when the workflow is first put; w.Canvas and
+// w.CanvasAvro are set to nil then (as a workflow read back has none).
 func (t *Txn) PutWorkflow(w *projector.Workflow) error {
 	st := t.st
 	if st == nil {
@@ -264,7 +268,15 @@ func (t *Txn) PutWorkflow(w *projector.Workflow) error {
 		e.fresh = true
 	}
 	e.w = w
-	if e.fresh && e.canvas == nil && w.Canvas != nil {
+	switch {
+	case !e.fresh || e.canvas != nil || e.canvasAvro != nil:
+	case w.CanvasAvro != nil:
+		// Kept as the event carried it (a span of the fetched record,
+		// which the canvas's lazy members hold anyway): no copy and no
+		// second decode of each member until the commit writes it.
+		e.canvasAvro = w.CanvasAvro
+		w.Canvas, w.CanvasAvro = nil, nil
+	case w.Canvas != nil:
 		// Encode the canvas now and let its value tree go: Fold puts a
 		// new workflow before it starts it, and what it then dispatches
 		// (a chord of 100,000: the nodes, the outputs) would otherwise
