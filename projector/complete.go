@@ -137,7 +137,7 @@ func (x *folding) childDone(p, c int32, ok bool, result any, err *Error) {
 		}
 		results := make([]any, 0, size)
 		for _, m := range pp.Members {
-			r := x.node(m).Result
+			r := x.result(m)
 			if inner, ok := r.([]any); ok && x.w.Plan.spliced(m) {
 				results = append(results, inner...)
 				continue

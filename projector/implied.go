@@ -29,6 +29,30 @@ type IdleReader interface {
 	Idle(w *Workflow, i int32) (bool, error)
 }
 
+// NodePeeker is a State that can read a node without keeping it, as Node
+// would: a chord's end reads the result of each of its header's members
+// once, which a Txn's Node would keep in memory until it ends.
+type NodePeeker interface {
+	// PeekNode returns node i of w as Node would return it.
+	PeekNode(w *Workflow, i int32) (Node, error)
+}
+
+// result is the result of node i, which finished (a node that finished
+// was written: never an implied one). It is read without being kept
+// where the State can (NodePeeker).
+func (x *folding) result(i int32) any {
+	p, ok := x.st.(NodePeeker)
+	if !ok {
+		return x.node(i).Result
+	}
+	n, err := p.PeekNode(x.w, i)
+	x.fail(err)
+	if invariants {
+		check(n.Status.Terminal(), "workflow %s: node %s read for its result is %s", x.w.ID, x.w.Plan.ID(i), n.Status)
+	}
+	return n.Result
+}
+
 // impliedParent returns the group that would have dispatched task node i
 // without writing it, -1 when i is not a direct task member of a group.
 func impliedParent(p *Plan, i int32) int32 {

@@ -239,3 +239,51 @@ func BenchmarkHash(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds()*float64(b.N), "tasks/s")
 }
+
+// TestChordEndKeepsNoMembers checks that the completion that ends a chord
+// reads its header members' results without keeping them in the Txn: it
+// holds as many nodes with 10 members as with 1,000, and the body is sent
+// every result.
+func TestChordEndKeepsNoMembers(t *testing.T) {
+	t.Parallel()
+	held := func(n int) int {
+		s, _ := setup(t)
+		f := projector.New(projector.Config{})
+		txn := s.Begin()
+		if _, err := f.Fold(txn, submitEvent("wf", chord(n)), nil); err != nil {
+			t.Fatal(err)
+		}
+		succeeded := func(k int) *events.Event {
+			task := fmt.Sprintf("wf.%d", k+2)
+			return &events.Event{ID: events.SucceededID(task, 0), Workflow: "wf", Task: task, Time: harness.Epoch + 1,
+				Body: &events.TaskSucceeded{Result: int64(k)}}
+		}
+		for k := range n - 1 {
+			if _, err := f.Fold(txn, succeeded(k), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := txn.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		txn = s.Begin()
+		defer txn.Discard()
+		out, err := f.Fold(txn, succeeded(n-1), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body *events.TaskDispatched
+		for _, o := range out {
+			if d, ok := o.Body.(*events.TaskDispatched); ok {
+				body = d
+			}
+		}
+		if body == nil || len(body.Args) != 1 || len(body.Args[0].([]any)) != n {
+			t.Fatalf("header of %d: the body was not sent every result: %v", n, out)
+		}
+		return len(txn.st.nodes)
+	}
+	if h10, h1000 := held(10), held(1000); h10 != h1000 {
+		t.Fatalf("the chord's end held %d nodes with 10 members, %d with 1,000", h10, h1000)
+	}
+}

@@ -329,6 +329,27 @@ func (t *Txn) Node(w *projector.Workflow, i int32) (*projector.Node, error) {
 	return &ne.n, nil
 }
 
+// PeekNode implements projector.NodePeeker: node i of w as Node returns
+// it, read without keeping it in the Txn.
+func (t *Txn) PeekNode(w *projector.Workflow, i int32) (projector.Node, error) {
+	var n projector.Node
+	st, e, err := t.nodeEntry(w, i)
+	if err != nil {
+		return n, err
+	}
+	if all := st.freshNodes(e); all != nil {
+		if p := all.nodes.peek(i); p != nil {
+			n = *p
+		}
+		return n, nil
+	}
+	if ne := st.nodes[nodeRef{e, i}]; ne != nil {
+		return ne.n, nil
+	}
+	err = t.committedNode(e, i, &n)
+	return n, err
+}
+
 // Idle implements projector.IdleReader: whether node i of w reads as
 // never written. It makes no node: a group asks it of each of its
 // members, most of which it dispatches without writing them.
