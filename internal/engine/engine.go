@@ -103,7 +103,8 @@ type Config struct {
 	// Routes maps task names to queues, for tasks whose options name none
 	// (default: every task goes to topic.DefaultQueue).
 	Routes map[string]string
-	// MaxBatch caps the records folded in one transaction (default 5000).
+	// MaxBatch caps the records folded in one transaction (default 5000):
+	// it ends once it has folded them, before CommitInterval.
 	MaxBatch int
 	// CommitInterval is how long a Kafka transaction stays open for more
 	// batches once it has begun (default DefaultCommitInterval); it ends

@@ -223,7 +223,11 @@ func (e *Engine) runSession(ctx context.Context) error {
 			cancel()
 		}
 		mu.Unlock()
-		fetches := sess.PollRecords(pctx, e.cfg.MaxBatch)
+		room := e.cfg.MaxBatch
+		if open != nil {
+			room -= open.folded
+		}
+		fetches := sess.PollRecords(pctx, room)
 		mu.Lock()
 		endPoll = nil
 		mu.Unlock()
@@ -350,7 +354,9 @@ func (e *Engine) runSession(ctx context.Context) error {
 			open = nil
 			return foldErr
 		}
-		if e.cfg.CommitInterval <= 0 || open.flushed || open.promise.Err() != nil {
+		// MaxBatch records end it too: what a transaction holds until it
+		// ends (the nodes it changed, their batch) grows with them.
+		if e.cfg.CommitInterval <= 0 || open.flushed || open.promise.Err() != nil || open.folded >= e.cfg.MaxBatch {
 			if err := end(); err != nil {
 				return err
 			}
