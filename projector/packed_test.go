@@ -1,13 +1,10 @@
 package projector
 
 import (
-	"bufio"
-	"os"
 	"reflect"
 	"testing"
 
 	"github.com/fugue-run/fugue/canvas"
-	"github.com/fugue-run/fugue/value"
 )
 
 // TestPackedAlike compiles canvases with their plain group members packed
@@ -117,28 +114,7 @@ func packCases(t *testing.T) map[string]*canvas.Signature {
 		"callbacks with groups": add(1).Link(canvas.Group(add(2), add(3))).OnError(canvas.Group(add(4), add(5))),
 	}
 	for _, path := range []string{"../canvas/testdata/cases.jsonl", "../internal/harness/testdata/fugue.jsonl"} {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			v, err := value.DecodeJSON(sc.Bytes())
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := v.(map[string]any)
-			sig, err := canvas.FromValue(c["canvas"], canvas.Limits{})
-			if err != nil {
-				continue // a refused canvas compiles to nothing
-			}
-			sigs[path+": "+c["name"].(string)] = sig
-		}
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
+		readCases(t, path, path+": ", sigs)
 	}
 	return sigs
 }

@@ -32,28 +32,7 @@ func TestCompileSizesExactly(t *testing.T) {
 			canvas.Chord(canvas.Group(add(2, 2), add(3, 3)).OnError(canvas.S("tasks.log")), canvas.S("tasks.tsum")),
 		), canvas.Chord(canvas.Group(add(4)), canvas.S("tasks.tsum"))),
 	}
-	f, err := os.Open("../canvas/testdata/cases.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		v, err := value.DecodeJSON(sc.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := v.(map[string]any)
-		sig, err := canvas.FromValue(c["canvas"], canvas.Limits{})
-		if err != nil {
-			continue // a refused canvas compiles to nothing
-		}
-		sigs[c["name"].(string)] = sig
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	readCases(t, "../canvas/testdata/cases.jsonl", "", sigs)
 	for name, sig := range sigs {
 		if err := sig.Validate(canvas.Limits{}); err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -122,6 +101,34 @@ func TestPlanIDsAndLookup(t *testing.T) {
 		if i, ok := p.Lookup(id); ok {
 			t.Errorf("Lookup(%q) = node %d, whose id is %s", id, i, p.ID(i))
 		}
+	}
+}
+
+// readCases adds to sigs the canvases of the cases in the JSONL file at
+// path that parse, named prefix and the case's name.
+func readCases(t *testing.T, path, prefix string, sigs map[string]*canvas.Signature) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		v, err := value.DecodeJSON(sc.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := v.(map[string]any)
+		sig, err := canvas.FromValue(c["canvas"], canvas.Limits{})
+		if err != nil {
+			continue // a refused canvas compiles to nothing
+		}
+		sigs[prefix+c["name"].(string)] = sig
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 
