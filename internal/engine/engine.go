@@ -62,6 +62,12 @@ import (
 	"github.com/fugue-run/fugue/statestore"
 )
 
+// maxBuffered is the most records the engine's Kafka clients hold before
+// Kafka has them: a fold that sends more waits for room (franz-go's
+// default, 50,000, held ~20 MB of a chord of 100,000's task messages,
+// their request and its compression at once).
+const maxBuffered = 8192
+
 // DefaultCommitInterval is Config.CommitInterval's default.
 const DefaultCommitInterval = 100 * time.Millisecond
 
@@ -254,10 +260,12 @@ func New(cfg Config, opts ...kgo.Opt) (*Engine, error) {
 		}
 	}
 	// No linger (franz-go's default is 10 ms): every dispatch is on a
-	// workflow's critical path. opts come last, so that they win.
+	// workflow's critical path. At most maxBuffered records wait to be
+	// sent: a chord of 100,000 sends 200,000 as it is folded. opts come
+	// last, so that they win.
 	base := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...), kgo.ProducerBatchMaxBytes(topic.MaxMessageBytes), kgo.ProducerLinger(0),
-		kgo.MetadataMinAge(metadataMinAge),
+		kgo.MetadataMinAge(metadataMinAge), kgo.MaxBufferedRecords(maxBuffered),
 	}, opts...)
 	producer, err := kgo.NewClient(append(base, kgo.RequiredAcks(kgo.AllISRAcks()))...)
 	if err != nil {
