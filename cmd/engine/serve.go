@@ -59,7 +59,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, env func(string) string, dataDe
 	fs.IntVar(&f.replication, "replication", 1, "replication factor of the topics Fugue creates")
 	fs.IntVar(&f.maxBytes, "max-bytes", canvas.DefaultMaxBytes, "largest request body the HTTP API accepts, in bytes (larger: 413)")
 	fs.DurationVar(&f.commitInterval, "commit-interval", engine.DefaultCommitInterval,
-		"how long a Kafka transaction stays open for more batches (0: one per batch); the state and the events topic show a batch up to this much later (sooner once idle for 5 ms); task messages go out at once")
+		"how long a Kafka transaction stays open for more batches (0: one per batch); the state and the events topic show a batch up to this much later (sooner once idle for 5 ms, or after 5,000 records); task messages go out at once")
 	f.kafka = kafkaopt.Register(fs, env)
 }
 
