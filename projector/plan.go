@@ -256,8 +256,9 @@ type compiler struct {
 	// canvas.ErrNotBulk, for a member kept in bulk that is not a plain
 	// task.
 	err error
-	// run is the run of packed members being added to, and names the
-	// index of each of its task names.
+	// pack says to pack plain members (packed.go); run is the run of
+	// packed members being added to, and names the index of each of its
+	// task names.
 	pack  bool
 	run   *packedRun
 	names map[string]uint64
