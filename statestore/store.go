@@ -105,7 +105,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("statestore: open %s: %w", dir, err)
 	}
 	cfg.logger.Debug("statestore: opened", "dir", dir, "format", formatVersion, "child_index", childIndex)
-	codec, err := events.NewCodec()
+	codec, err := canvasCodec()
 	if err != nil {
 		_ = db.Close()
 		return nil, err
@@ -116,6 +116,10 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	}
 	return s, nil
 }
+
+// canvasCodec is the Codec of every Store: making one parses the schemas
+// (~2 ms), and a Codec is immutable and safe for concurrent use.
+var canvasCodec = sync.OnceValues(events.NewCodec)
 
 // decodeCanvas decodes a canvas record: a Signature record, as its event
 // carried it, or one a store of version 2 or before encoded
