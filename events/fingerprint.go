@@ -75,7 +75,7 @@ func header(fp uint64) [headerLen]byte {
 
 // readHeader returns the writer fingerprint of a single-object record.
 func readHeader(b []byte) (uint64, error) {
-	if len(b) < headerLen || b[0] != 0xc3 || b[1] != 0x01 {
+	if len(b) < headerLen || !IsRecord(b) {
 		return 0, ErrNotSingleObject
 	}
 	return binary.LittleEndian.Uint64(b[2:headerLen]), nil

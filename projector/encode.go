@@ -80,16 +80,8 @@ func AppendNode(b []byte, n *Node) []byte {
 	b = binary.AppendVarint(b, int64(n.Attempt))
 	b = binary.AppendVarint(b, int64(n.Seq))
 	b = appendBool(b, n.Dispatched)
-	if n.Args == nil {
-		b = appendValue(b, nil)
-	} else {
-		b = appendValue(b, n.Args)
-	}
-	if n.Kwargs == nil {
-		b = appendValue(b, nil)
-	} else {
-		b = appendValue(b, n.Kwargs)
-	}
+	b = appendNullable(b, n.Args == nil, n.Args)
+	b = appendNullable(b, n.Kwargs == nil, n.Kwargs)
 	b = appendValue(b, n.Result)
 	b = appendValue(b, n.Meta)
 	b = appendError(b, n.Err)
@@ -205,6 +197,15 @@ func appendValue(b []byte, v any) []byte {
 	default:
 		panic(fmt.Sprintf("projector: %T is not a value", v))
 	}
+}
+
+// appendNullable appends v, or null when isNil (a nil slice or map, which
+// appendValue would write as an empty one).
+func appendNullable(b []byte, isNil bool, v any) []byte {
+	if isNil {
+		return appendValue(b, nil)
+	}
+	return appendValue(b, v)
 }
 
 // valueSize is len(appendValue(nil, v)), or more where v holds a

@@ -120,15 +120,6 @@ func (c *compiler) packMember(m *canvas.Signature, group, pos int32, opts *canva
 	return i
 }
 
-// appendNullable appends v, or null when isNil (a nil slice or map, which
-// appendValue would write as an empty one).
-func appendNullable(b []byte, isNil bool, v any) []byte {
-	if isNil {
-		return appendValue(b, nil)
-	}
-	return appendValue(b, v)
-}
-
 // slot returns where node i is kept: p.nodes[k], or member k of run r.
 func (p *Plan) slot(i int32) (k int32, r *packedRun) {
 	if len(p.runs) == 0 {

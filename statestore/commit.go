@@ -119,10 +119,9 @@ func (st *txnState) write(db *pebble.DB, b *pebble.Batch, canvasHeader []byte) e
 			if e.canvasAvro != nil {
 				// Written into the batch as it is made, with no record
 				// of its own to copy from.
-				h := canvasHeader
-				op := b.SetDeferred(len(st.buf), len(h)+len(e.canvasAvro))
+				op := b.SetDeferred(len(st.buf), len(canvasHeader)+len(e.canvasAvro))
 				copy(op.Key, st.buf)
-				copy(op.Value[copy(op.Value, h):], e.canvasAvro)
+				copy(op.Value[copy(op.Value, canvasHeader):], e.canvasAvro)
 				if err := op.Finish(); err != nil {
 					return err
 				}

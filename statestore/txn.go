@@ -66,7 +66,7 @@ type wfEntry struct {
 	w  *projector.Workflow
 	// canvas is a new workflow's canvas record, encoded when it was put;
 	// or canvasAvro, the canvas as its event carried it, which the record
-	// is then made of (canvasRecord).
+	// is then made of (write).
 	canvas     []byte
 	canvasAvro []byte
 	// exists: the workflow is committed; fresh: it is new in this Txn.
